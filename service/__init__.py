@@ -1,0 +1,33 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from service import config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: settings from the environment, unless tests pass their own."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("OUTBOX_DIR", os.path.join(app.instance_path, "outbox"))
+
+    from service import cli, extensions, web
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+        render_as_batch=True,
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,11 @@
+"""Registers every `flask --app wsgi …` command; each area keeps its own."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from service.course.cli import lessons_cli
+    from service.delivery.cli import dispatch_command, subscribers_cli, worker_command
+
+    for command in (lessons_cli, dispatch_command, worker_command, subscribers_cli):
+        app.cli.add_command(command)

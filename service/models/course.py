@@ -1,0 +1,70 @@
+"""Lessons and their revisions, and each subscriber's place in the course."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.models.base import Base, utcnow
+
+
+class Lesson(Base):
+    __tablename__ = "lesson"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(index=True)
+    # The revision subscribers get; None until one is published.
+    published_number: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    revisions: Mapped[list[LessonRevision]] = relationship(
+        back_populates="lesson", order_by="LessonRevision.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def published(self) -> LessonRevision | None:
+        for revision in self.revisions:
+            if revision.number == self.published_number:
+                return revision
+        return None
+
+
+class LessonRevision(Base):
+    __tablename__ = "lesson_revision"
+    __table_args__ = (UniqueConstraint("lesson_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    subject: Mapped[str] = mapped_column(String(120))
+    preheader: Mapped[str] = mapped_column(String(200), default="")
+    delay_days: Mapped[int] = mapped_column(default=1)
+    body: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+    lesson: Mapped[Lesson] = relationship(back_populates="revisions")
+
+
+class Enrolment(Base):
+    """Where one subscriber is in the course; `next_due_at` is NULL when nothing is scheduled.
+
+    The dispatch pass finds work through the index on `next_due_at`, so its cost follows
+    the mail that is due, not the number of subscribers.
+    """
+
+    __tablename__ = "enrolment"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_position_sent: Mapped[int] = mapped_column(default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sent_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]

@@ -1,0 +1,97 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it receives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    envelope_to: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class RecordingHandler:
+    """Keeps every accepted message; `replies` maps a recipient to a forced SMTP reply."""
+
+    received: list[Received] = field(default_factory=list)
+    replies: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        reply = self.replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.received.append(
+                Received(str(envelope.mail_from), list(envelope.rcpt_tos), message)
+            )
+        return "250 Message accepted"
+
+
+class SMTPServer:
+    """Starts and stops one loopback SMTP server; `url` suits SMTP_URL."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.handler = RecordingHandler()
+        self.port = port or free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.handler.lock:
+            return [r.message for r in self.handler.received]
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if str(m["To"]).lower().endswith(address.lower() + ">")
+                or str(m["To"]).lower() == address.lower()]
+
+    def reply_to(self, address: str, reply: str) -> None:
+        """Answer RCPT TO for `address` with `reply`, e.g. '550 5.1.1 No such user'."""
+        self.handler.replies[address.lower()] = reply
+
+    def start(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def __enter__(self) -> SMTPServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
