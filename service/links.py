@@ -1,0 +1,28 @@
+"""The public links every email carries, built from BASE_URL and a signed token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service import tokens
+
+
+def _link(config: Mapping[str, Any], path: str, purpose: str, public_id: str) -> str:
+    token = tokens.make_token(config["SECRET_KEY"], purpose, public_id)
+    return f"{config['BASE_URL']}/{path}/{token}"
+
+
+def confirm_url(config: Mapping[str, Any], public_id: str) -> str:
+    """The double opt-in link (expires after 7 days)."""
+    return _link(config, "confirm", tokens.CONFIRM, public_id)
+
+
+def unsubscribe_url(config: Mapping[str, Any], public_id: str) -> str:
+    """The one-click unsubscribe address (List-Unsubscribe) and the footer link."""
+    return _link(config, "unsubscribe", tokens.UNSUBSCRIBE, public_id)
+
+
+def preferences_url(config: Mapping[str, Any], public_id: str) -> str:
+    """The preferences page of one subscriber."""
+    return _link(config, "preferences", tokens.PREFERENCES, public_id)
