@@ -82,7 +82,7 @@ def make_app(database: str, tmp_path: Path, **overrides: object) -> Flask:
     config.update(overrides)
     app = create_app(config)
     with app.app_context():
-        if database.startswith("sqlite"):
+        if database.startswith("sqlite") and not overrides.get("SKIP_CREATE_ALL"):
             db.create_all()
     return app
 

@@ -57,7 +57,9 @@ def _service_error(error: ServiceError) -> tuple[object, int]:
 
 def _csrf_error(error: CSRFError) -> tuple[object, int]:
     return _error_page(
-        400, "Please try again", "The form expired or was not sent from our page. Reload it and try again."
+        400,
+        "Please try again",
+        "The form expired or was not sent from our page. Reload it and try again.",
     )
 
 

@@ -1,0 +1,56 @@
+"""Settings: every variable has a local default, and operators' spellings are accepted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from service import config
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgres://u:p@db:5432/clinic", "postgresql+psycopg://u:p@db:5432/clinic"),
+        ("postgresql://u@db/clinic", "postgresql+psycopg://u@db/clinic"),
+        ("sqlite:////var/lib/course.db", "sqlite:////var/lib/course.db"),
+    ],
+)
+def test_database_url_accepts_both_postgres_spellings(raw: str, expected: str) -> None:
+    assert config.database_url(raw, "/unused") == expected
+
+
+def test_database_url_defaults_to_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    assert config.database_url(None, str(tmp_path)) == f"sqlite:///{tmp_path}/course.sqlite3"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = config.secret_key(None, str(tmp_path))
+    assert len(first) >= 32
+    assert config.secret_key(None, str(tmp_path)) == first
+    assert config.secret_key("from-env", str(tmp_path)) == "from-env"
+
+
+def test_service_starts_with_no_variables_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "SECRET_KEY", "BASE_URL", "SMTP_URL", "MAIL_FROM", "CLINIC_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    settings = config.from_environment(str(tmp_path))
+    assert settings["BASE_URL"] == "http://127.0.0.1:5000"
+    assert settings["SMTP_URL"] is None
+    assert "placeholder" in settings["CLINIC_NAME"].lower()
+    assert "placeholder" in settings["MAIL_FROM"].lower() or ".invalid" in settings["MAIL_FROM"]
+
+
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLINIC_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("CLINIC_NAME=Maple Street Massage\n")
+    try:
+        assert config.from_environment(str(tmp_path))["CLINIC_NAME"] == "Maple Street Massage"
+    finally:
+        os.environ.pop("CLINIC_NAME", None)  # load_dotenv wrote it; keep other tests clean
