@@ -106,7 +106,9 @@ def test_next_lesson_due_is_never_in_the_past(previous: str, now: str, expected:
         ("2026-03-07 10:00", False, "2026-03-07 14:00"),  # Saturday, every day: today
     ],
 )
-def test_resume_continues_at_the_next_send_hour(now: str, weekdays_only: bool, expected: str) -> None:
+def test_resume_continues_at_the_next_send_hour(
+    now: str, weekdays_only: bool, expected: str
+) -> None:
     assert resume_due(utc(now), 9, NY, weekdays_only) == utc(expected)
 
 
