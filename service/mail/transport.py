@@ -1,0 +1,170 @@
+"""Hand messages to SMTP over one reused connection, or write them to a dev outbox folder."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class DeliveryError(Exception):
+    """A message did not leave; `code` is the SMTP reply code when there was one."""
+
+    def __init__(self, code: int | None, reply: str) -> None:
+        super().__init__(f"{code} {reply}" if code else reply)
+        self.code = code
+        self.reply = reply
+
+
+class TransientFailure(DeliveryError):
+    """Try again later: a 4xx reply, or the server could not be reached."""
+
+
+class PermanentFailure(DeliveryError):
+    """The server refused the recipient for good (5xx): suppress the address."""
+
+
+class Transport:
+    """Sends messages; use as a context manager so the connection is closed."""
+
+    def send(self, message: EmailMessage) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the connection, if any."""
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _decode(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def failure(code: int | None, reply: bytes | str) -> DeliveryError:
+    """Map an SMTP reply to the failure it means: 5xx permanent, anything else transient."""
+    text = _decode(reply)
+    if code is not None and 500 <= code < 600:
+        return PermanentFailure(code, text)
+    return TransientFailure(code, text)
+
+
+class SMTPTransport(Transport):
+    """One SMTP connection, opened on the first send and reused for every later message."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS:
+            raise ValueError(f"SMTP_URL must be smtp://, smtp+starttls:// or smtps://: {url!r}")
+        self.scheme = parts.scheme
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or DEFAULT_PORTS[parts.scheme]
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        try:
+            if self.scheme == "smtps":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.scheme == "smtp+starttls":
+                    smtp.starttls(context=context)
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except smtplib.SMTPResponseException as error:
+            # A refused login or greeting is about our account, never about one recipient.
+            raise TransientFailure(error.smtp_code, _decode(error.smtp_error)) from error
+        except (smtplib.SMTPException, OSError) as error:
+            reply = f"cannot connect to {self.host}:{self.port}: {error}"
+            raise TransientFailure(None, reply) from error
+        return smtp
+
+    def _send_once(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        refused = self._smtp.send_message(message)
+        if refused:  # only some recipients refused; we send to one, but be exact
+            code, reply = next(iter(refused.values()))
+            raise failure(code, reply)
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; reconnect once if the connection was dropped."""
+        for attempt in (1, 2):
+            try:
+                self._send_once(message)
+                return
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reply = next(iter(error.recipients.values()))
+                raise failure(code, reply) from error
+            except smtplib.SMTPSenderRefused as error:
+                # MAIL FROM refused: a problem with our sender, not the recipient's address.
+                raise TransientFailure(error.smtp_code, _decode(error.smtp_error)) from error
+            except smtplib.SMTPResponseException as error:
+                raise failure(error.smtp_code, error.smtp_error) from error
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                self.close()
+                if attempt == 2:
+                    raise TransientFailure(None, f"connection lost: {error}") from error
+            except smtplib.SMTPException as error:
+                raise TransientFailure(None, str(error)) from error
+
+    def close(self) -> None:
+        """Say QUIT (politely, ignoring a dead connection) and forget the connection."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+class OutboxTransport(Transport):
+    """The dev outbox: each message becomes an `.eml` file in a folder."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: EmailMessage) -> None:
+        """Write the message as `<UTC timestamp>-<uuid>.eml`, atomically."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        path = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+        partial = path.with_suffix(".eml.part")
+        try:
+            partial.write_bytes(message.as_bytes())
+            partial.replace(path)  # a reader never sees half a file
+        except OSError as error:
+            reply = f"cannot write to the outbox {self.directory}: {error}"
+            raise TransientFailure(None, reply) from error
+
+
+def open_transport(config: Mapping[str, Any]) -> Transport:
+    """SMTP when SMTP_URL is set, else the dev outbox in OUTBOX_DIR."""
+    url = config.get("SMTP_URL")
+    if url:
+        return SMTPTransport(url, timeout=float(config.get("SMTP_TIMEOUT", 30)))
+    return OutboxTransport(config["OUTBOX_DIR"])
