@@ -1,10 +1,231 @@
-"""Public pages: signup, confirm, unsubscribe, preferences."""
+"""Public pages: the signup form (hosted, embedded, JSON), confirmation, and friendly limits."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from service import tokens
+from service.extensions import csrf, db, limiter
+from service.models import SubscriberStatus
+from service.subscriptions import consent, operations
+from service.subscriptions.validation import FormErrors, read_signup
+from service.web.common import commit_with_retry, now, send_after_commit, subscriber_from
 
 bp = Blueprint("public", __name__)
+
+HONEYPOT = "website"  # a field people never see; bots fill it in
+CHECK_INBOX = (
+    "Thank you. Please check your inbox: if this address can join, we have sent it an email. "
+    "Open it and press the button to confirm."
+)
+
+
+def _signup_limit() -> str:
+    return str(current_app.config["SIGNUP_RATE_LIMIT"])
+
+
+def _address_key() -> str:
+    """Rate-limit key: the address being signed up (falls back to the caller's IP)."""
+    try:
+        data: Any = request.get_json(silent=True) if request.is_json else request.form
+        raw = data.get("email") if isinstance(data, Mapping) else None
+    except HTTPException:  # e.g. a body over MAX_CONTENT_LENGTH: the view answers 413
+        raw = None
+    if isinstance(raw, str) and raw.strip():
+        return "address:" + raw.strip().lower()[:320]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def _limited(view: Any) -> Any:
+    """Signups are limited per IP and per address, shared by every signup route."""
+    view = limiter.shared_limit(_signup_limit, scope="signup-ip", methods=["POST"])(view)
+    return limiter.shared_limit(
+        _signup_limit, scope="signup-address", key_func=_address_key, methods=["POST"]
+    )(view)
+
+
+def _form_context(form_name: str, action: str) -> dict[str, Any]:
+    return {
+        "form_name": form_name,
+        "action": action,
+        "consent_version": consent.CURRENT,
+        "consent_text": consent.consent_text(consent.CURRENT),
+        "honeypot": HONEYPOT,
+    }
+
+
+def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRequest:
+    """Validate the fields (FormErrors lists every problem) and describe the signup."""
+    email, name, version = read_signup(data, consent.CONSENT_TEXTS.keys(), consent.CURRENT)
+    submitted = {
+        "email": email, "first_name": name, "form": form_name, "consent": True,
+        "consent_version": version, "user_agent": request.user_agent.string[:300],
+        "origin": (request.headers.get("Origin") or request.referrer or "")[:300],
+    }
+    ip = request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None
+    return operations.SignupRequest(email, name, form_name, version, submitted, ip)
+
+
+def _sign_up(signup: operations.SignupRequest) -> None:
+    at = now()
+    timezone = current_app.config["CLINIC_TIMEZONE"]
+    ids = commit_with_retry(lambda: operations.sign_up(db.session, signup, at, timezone))
+    send_after_commit(ids)
+
+
+def _form_signup(form_name: str, action: str) -> tuple[str, int]:
+    if request.form.get(HONEYPOT):
+        return render_template("check_inbox.html", message=CHECK_INBOX), 200
+    try:
+        signup = _read_signup(request.form, form_name)
+    except FormErrors as error:
+        values = {k: request.form.get(k, "") for k in ("email", "first_name")}
+        page = render_template(
+            "signup.html", values=values, errors=error.errors,
+            **_form_context(form_name, action),
+        )
+        return page, 400
+    _sign_up(signup)
+    return render_template("check_inbox.html", message=CHECK_INBOX), 200
 
 
 @bp.get("/")
 def signup_page() -> str:
-    return render_template("error.html", title="Coming soon", message="")
+    """The clinic's hosted signup page."""
+    context = _form_context("signup-page", url_for("public.subscribe"))
+    return render_template("signup.html", values={}, errors={}, **context)
+
+
+@bp.route("/subscribe", methods=["POST", "OPTIONS"])
+@csrf.exempt  # checked below for forms; JSON relies on CORS and the allowed origins
+@_limited
+def subscribe() -> Any:
+    """Signup from our own page (CSRF-protected form) or from an allowed site (JSON)."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    if request.is_json:
+        return _json_signup()
+    csrf.protect()
+    return _form_signup("signup-page", url_for("public.subscribe"))
+
+
+@bp.post("/subscribe/embed")
+@csrf.exempt  # a form on the clinic's own site cannot carry our token; the limits apply
+@_limited
+def subscribe_embedded() -> tuple[str, int]:
+    """Signup from the form pasted into the clinic's website."""
+    return _form_signup("embedded-form", url_for("public.subscribe_embedded"))
+
+
+@bp.get("/embed")
+def embed() -> str:
+    """A page showing the HTML snippet to paste into the clinic's website."""
+    base = current_app.config["BASE_URL"]
+    snippet = render_template(
+        "embed_snippet.html", base_url=base,
+        **_form_context("embedded-form", f"{base}/subscribe/embed"),
+    )
+    return render_template("embed.html", snippet=snippet)
+
+
+def _own_origin() -> str:
+    return request.host_url.rstrip("/")
+
+
+def _origin_allowed(origin: str | None) -> bool:
+    return bool(origin) and origin in current_app.config["ALLOWED_ORIGINS"]
+
+
+def _preflight() -> tuple[str, int]:
+    origin = request.headers.get("Origin")
+    return ("", 204) if _origin_allowed(origin) else ("", 403)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Only the signup endpoint, only for listed origins; never a wildcard."""
+    if request.endpoint != "public.subscribe":
+        return response
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if _origin_allowed(origin):
+        response.headers["Access-Control-Allow-Origin"] = str(origin)
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _json_signup() -> tuple[dict[str, Any], int]:
+    origin = request.headers.get("Origin")
+    if origin and origin != _own_origin() and not _origin_allowed(origin):
+        return {"error": "origin not allowed", "message": "This site may not sign people up."}, 403
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {"error": "invalid", "message": "Send a JSON object with email and consent."}, 400
+    if data.get(HONEYPOT):
+        return {"status": "ok", "message": CHECK_INBOX}, 200
+    try:
+        signup = _read_signup(data, "json")
+    except FormErrors as error:
+        return {"error": "invalid", "message": error.message, "errors": error.errors}, 400
+    _sign_up(signup)
+    return {"status": "ok", "message": CHECK_INBOX}, 200
+
+
+@bp.get("/confirm/<token>")
+def confirm_page(token: str) -> str:
+    """One button: a GET never confirms (mail scanners open every link)."""
+    subscriber = subscriber_from(token, tokens.CONFIRM)
+    return render_template("confirm.html", token=token, already=subscriber.is_active)
+
+
+@bp.post("/confirm/<token>")
+@csrf.exempt  # the signed token in the URL is the protection
+def confirm(token: str) -> str:
+    """Confirm the address, enrol in the course, and point to the preferences."""
+    subscriber = subscriber_from(token, tokens.CONFIRM)
+    was_pending = subscriber.status == SubscriberStatus.PENDING
+    operations.confirm(db.session, subscriber, now())
+    db.session.commit()
+    if was_pending:
+        _send_first_lesson(subscriber.id)
+    secret = current_app.config["SECRET_KEY"]
+    prefs = tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
+    return render_template("confirmed.html", preferences_token=prefs)
+
+
+def _send_first_lesson(subscriber_id: int) -> None:
+    """Lesson 1 leaves now if the dispatcher can do one subscriber; else the worker sends it."""
+    try:
+        from service.delivery.dispatch import dispatch_subscriber  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    try:
+        dispatch_subscriber(current_app._get_current_object(), subscriber_id, now())
+    except Exception:  # noqa: BLE001 - confirmed and committed: the worker will send it
+        db.session.rollback()
+        current_app.logger.exception("sending lesson 1 to %s right away failed", subscriber_id)
+
+
+def _limit_page(error: HTTPException) -> tuple[Any, int]:
+    status = error.code or 400
+    if status == 429:
+        title = "Please wait a little"
+        message = "We had many requests from here in a short time. Please try again later."
+    else:
+        title = "That was too much"
+        message = "What you sent is far larger than this form needs. Please go back and retry."
+    db.session.rollback()
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": message}, status
+    return render_template("error.html", title=title, message=message), status
+
+
+# App-wide, so every page (not only this blueprint's) answers these two kindly.
+bp.app_errorhandler(429)(_limit_page)
+bp.app_errorhandler(413)(_limit_page)

@@ -1,0 +1,153 @@
+"""Signing up, confirming and coming back: operations that take a session and only flush.
+
+Each returns the ids of the deliveries it queued; the caller commits, then sends them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.delivery import enrolment
+from service.delivery.outbox import queue_message
+from service.errors import InvalidToken
+from service.models import Consent, MessageKind, Subscriber, SubscriberStatus
+from service.subscriptions.consent import consent_text
+
+# How the consent was given, by the form it came from (recorded with each consent).
+METHODS = {
+    "signup-page": "double opt-in web form",
+    "embedded-form": "double opt-in form embedded in the clinic website",
+    "json": "double opt-in via JSON API",
+    "resubscribe": "double opt-in, subscribe-again button after unsubscribing",
+}
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    """One validated signup: the address is already normalised, the name already cleaned."""
+
+    email: str
+    first_name: str
+    form: str
+    text_version: str
+    submitted: dict[str, Any] = field(default_factory=dict)
+    ip_address: str | None = None
+
+
+def find_by_email(session: Session, email: str) -> Subscriber | None:
+    """The subscriber with this (normalised) address, if any."""
+    return session.scalar(select(Subscriber).where(Subscriber.email == email))
+
+
+def find_by_public_id_or_none(session: Session, public_id: str) -> Subscriber | None:
+    """The subscriber a signed link names, or None if they were erased."""
+    return session.scalar(select(Subscriber).where(Subscriber.public_id == public_id))
+
+
+def find_by_public_id(session: Session, public_id: str) -> Subscriber:
+    """The subscriber a signed link names; InvalidToken if they are gone (e.g. erased)."""
+    subscriber = find_by_public_id_or_none(session, public_id)
+    if subscriber is None:
+        raise InvalidToken("This link no longer works: we hold no data for it.")
+    return subscriber
+
+
+def _record_consent(
+    session: Session, subscriber: Subscriber, request: SignupRequest, now: datetime
+) -> Consent:
+    consent = Consent(
+        subscriber=subscriber,
+        form=request.form,
+        text_version=request.text_version,
+        text=consent_text(request.text_version),
+        method=METHODS.get(request.form, "double opt-in"),
+        submitted=dict(request.submitted),
+        ip_address=request.ip_address,
+        given_at=now,
+    )
+    session.add(consent)
+    return consent
+
+
+def _restart_as_pending(subscriber: Subscriber) -> None:
+    # Coming back after leaving is a new signup: it needs confirming again.
+    subscriber.status = SubscriberStatus.PENDING
+    subscriber.confirmed_at = None
+    subscriber.unsubscribed_at = None
+    subscriber.course_enabled = True
+    subscriber.paused = False
+
+
+def sign_up(
+    session: Session, request: SignupRequest, now: datetime, default_timezone: str
+) -> list[int]:
+    """Record a signup and queue the right email; every outcome looks the same to the visitor.
+
+    New, pending or unsubscribed: (re)send the confirmation, with a new consent record.
+    Active: a short "you are already subscribed" email. Suppressed: nothing at all.
+    """
+    subscriber = find_by_email(session, request.email)
+    if subscriber is None:
+        subscriber = Subscriber(
+            email=request.email,
+            first_name=request.first_name,
+            timezone=default_timezone,
+            status=SubscriberStatus.PENDING,
+            created_at=now,
+        )
+        session.add(subscriber)
+    elif subscriber.status == SubscriberStatus.SUPPRESSED:
+        return []
+    elif subscriber.status == SubscriberStatus.ACTIVE:
+        # Nothing changes for a confirmed subscriber: only they can edit their own record.
+        delivery = queue_message(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now)
+        return [delivery.id]
+    else:
+        if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
+            _restart_as_pending(subscriber)
+        if request.first_name:
+            subscriber.first_name = request.first_name
+    _record_consent(session, subscriber, request, now)
+    session.flush()
+    delivery = queue_message(session, subscriber, MessageKind.CONFIRMATION, now)
+    return [delivery.id]
+
+
+def subscribe_again(
+    session: Session, subscriber: Subscriber, request: SignupRequest, now: datetime
+) -> list[int]:
+    """The subscribe-again button after unsubscribing: a fresh confirmation, nothing else."""
+    if subscriber.status == SubscriberStatus.SUPPRESSED:
+        return []
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        return []
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
+        _restart_as_pending(subscriber)
+    _record_consent(session, subscriber, request, now)
+    session.flush()
+    return [queue_message(session, subscriber, MessageKind.CONFIRMATION, now).id]
+
+
+def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Subscriber:
+    """Activate a pending subscriber and enrol them; confirming again changes nothing."""
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        return subscriber
+    if subscriber.status != SubscriberStatus.PENDING:
+        # An old confirmation link after leaving (or after a hard bounce) must not re-subscribe.
+        raise InvalidToken(
+            "This confirmation link is no longer valid. Please sign up again on our page."
+        )
+    subscriber.status = SubscriberStatus.ACTIVE
+    subscriber.confirmed_at = now
+    for consent in subscriber.consents:
+        if consent.confirmed_at is None and consent.withdrawn_at is None:
+            consent.confirmed_at = now
+    session.flush()
+    # New: lesson 1 is due now. Back after leaving: the course carries on where it stopped.
+    enrolment.enrol(session, subscriber, now)
+    return subscriber

@@ -1,0 +1,146 @@
+"""Leaving, changing preferences, exporting and erasing: operations that only flush."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from service.delivery import enrolment
+from service.models import (
+    Consent,
+    Delivery,
+    DeliveryStatus,
+    Enrolment,
+    Erasure,
+    Lesson,
+    LessonRevision,
+    Subscriber,
+    SubscriberStatus,
+)
+from service.subscriptions.validation import Preferences
+
+
+class Scope(StrEnum):
+    COURSE = "course"  # leave the course, keep the newsletter if chosen
+    ALL = "all"  # stop every email
+
+
+def _cancel_queued(session: Session, subscriber: Subscriber) -> None:
+    # Only rows not yet claimed: a message already being handed to SMTP cannot be recalled.
+    session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CANCELLED)
+    )
+
+
+def _stop_course_schedule(session: Session, subscriber: Subscriber, now: datetime) -> None:
+    # reschedule() sees the new state: it takes queued lessons back into the course (so a
+    # later resume sends them) and clears next_due_at.
+    enrolment.reschedule(session, subscriber, now)
+    row = session.get(Enrolment, subscriber.id)
+    if row is not None:
+        row.next_due_at = None
+
+
+def unsubscribe(session: Session, subscriber: Subscriber, scope: Scope, now: datetime) -> None:
+    """Stop the course, or every email; doing it twice changes nothing more."""
+    if scope == Scope.COURSE:
+        subscriber.course_enabled = False
+        session.flush()
+        _stop_course_schedule(session, subscriber, now)
+    else:
+        if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING):
+            subscriber.status = SubscriberStatus.UNSUBSCRIBED
+            subscriber.unsubscribed_at = now
+        for consent in subscriber.consents:
+            if consent.withdrawn_at is None:
+                consent.withdrawn_at = now
+        session.flush()
+        _stop_course_schedule(session, subscriber, now)
+        _cancel_queued(session, subscriber)
+    session.flush()
+
+
+def update_preferences(
+    session: Session, subscriber: Subscriber, preferences: Preferences, now: datetime
+) -> None:
+    """Save the preferences page and move the next lesson to match."""
+    subscriber.first_name = preferences.first_name
+    subscriber.timezone = preferences.timezone
+    subscriber.send_hour = preferences.send_hour
+    subscriber.paused = preferences.paused
+    subscriber.course_enabled = preferences.course_enabled
+    subscriber.newsletter_enabled = preferences.newsletter_enabled
+    subscriber.weekdays_only = preferences.weekdays_only
+    session.flush()
+    enrolment.reschedule(session, subscriber, now)
+
+
+def restart_course(session: Session, subscriber: Subscriber, now: datetime) -> None:
+    """Start the course again from lesson 1 (only for a subscriber who is in it)."""
+    if subscriber.status != SubscriberStatus.ACTIVE:
+        return
+    subscriber.course_enabled = True
+    subscriber.paused = False
+    session.flush()
+    enrolment.restart(session, subscriber, now)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
+    """Everything we hold about one subscriber, as plain JSON-ready data."""
+    fields = (
+        "email", "first_name", "timezone", "send_hour", "weekdays_only", "status",
+        "course_enabled", "newsletter_enabled", "paused",
+    )
+    person: dict[str, Any] = {name: getattr(subscriber, name) for name in fields}
+    for name in ("created_at", "confirmed_at", "unsubscribed_at", "suppressed_at"):
+        person[name] = _iso(getattr(subscriber, name))
+    consents = [
+        {
+            "form": c.form, "text_version": c.text_version, "text": c.text, "method": c.method,
+            "submitted": c.submitted, "ip_address": c.ip_address, "given_at": _iso(c.given_at),
+            "confirmed_at": _iso(c.confirmed_at), "withdrawn_at": _iso(c.withdrawn_at),
+        }
+        for c in subscriber.consents
+    ]
+    rows = session.execute(
+        select(Delivery, Lesson.slug, LessonRevision.number)
+        .outerjoin(Lesson, Lesson.id == Delivery.lesson_id)
+        .outerjoin(LessonRevision, LessonRevision.id == Delivery.revision_id)
+        .where(Delivery.subscriber_id == subscriber.id)
+        .order_by(Delivery.id)
+    ).all()
+    deliveries = [
+        {
+            "kind": d.kind, "lesson": slug, "revision": number, "status": d.status,
+            "sent_at": _iso(d.sent_at),
+        }
+        for d, slug, number in rows
+    ]
+    return {"subscriber": person, "consents": consents, "deliveries": deliveries}
+
+
+def erase(session: Session, subscriber: Subscriber, now: datetime) -> Erasure:
+    """Delete a subscriber and all their rows; keep only a count of what went."""
+    count = session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.subscriber_id == subscriber.id)
+    )
+    # Explicit deletes: SQLite enforces ON DELETE CASCADE only with a pragma we cannot assume.
+    session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber.id))
+    session.execute(delete(Enrolment).where(Enrolment.subscriber_id == subscriber.id))
+    session.execute(delete(Consent).where(Consent.subscriber_id == subscriber.id))
+    session.expire(subscriber, ["consents"])  # gone already; the ORM must not delete them again
+    session.delete(subscriber)
+    erasure = Erasure(erased_at=now, deliveries_erased=count or 0)
+    session.add(erasure)
+    session.flush()
+    return erasure

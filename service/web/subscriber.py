@@ -1,0 +1,180 @@
+"""A subscriber's own pages, reached by signed links: unsubscribe, preferences, data, delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from service import tokens
+from service.extensions import csrf, db
+from service.models import Subscriber, SubscriberStatus
+from service.subscriptions import consent, operations, preferences
+from service.subscriptions.preferences import Scope
+from service.subscriptions.validation import FieldError, parse_preferences, require_consent
+from service.web.common import now, send_after_commit, subscriber_from
+
+bp = Blueprint("subscriber", __name__)
+
+ONE_CLICK = "One-Click"  # RFC 8058: the body is List-Unsubscribe=One-Click
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    # These pages hold a personal link: keep them out of caches and out of Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _preferences_token(subscriber: Subscriber) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    return tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
+
+
+def _left_page(
+    subscriber: Subscriber, scope: Scope, error: str | None = None
+) -> tuple[str, int]:
+    page = render_template(
+        "unsubscribed.html", scope=scope, subscriber=subscriber, consent_error=error,
+        preferences_token=_preferences_token(subscriber),
+        consent_text=consent.consent_text(consent.CURRENT),
+    )
+    return page, 400 if error else 200
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> str | tuple[str, int]:
+    """The choice and one button; a GET never unsubscribes (link scanners open everything)."""
+    subscriber = subscriber_from(token, tokens.UNSUBSCRIBE)
+    if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED):
+        return _left_page(subscriber, Scope.ALL)
+    return render_template("unsubscribe.html", token=token, subscriber=subscriber)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: no cookie, no CSRF token; the signed token in the URL protects it
+def unsubscribe(token: str) -> tuple[str, int]:
+    """Our page's button, or a mailbox provider's one-click POST: 200, never a redirect."""
+    public_id = tokens.read_token(current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, token)
+    subscriber = operations.find_by_public_id_or_none(db.session, public_id)
+    if subscriber is None:  # erased already: nobody left to write to, which is what was asked
+        return render_template("deleted.html"), 200
+    one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
+    scope = Scope.COURSE if not one_click and request.form.get("scope") == "course" else Scope.ALL
+    preferences.unsubscribe(db.session, subscriber, scope, now())
+    db.session.commit()
+    return _left_page(subscriber, scope)
+
+
+@bp.post("/preferences/<token>/subscribe-again")
+def subscribe_again(token: str) -> tuple[str, int]:
+    """The way back after leaving: the consent box again, then a new confirmation email."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    try:
+        require_consent(request.form.get("consent"))
+    except FieldError as error:
+        return _left_page(subscriber, Scope.ALL, error.message)
+    version = consent.CURRENT
+    signup = operations.SignupRequest(
+        email=subscriber.email, first_name=subscriber.first_name, form="resubscribe",
+        text_version=version,
+        submitted={"email": subscriber.email, "form": "resubscribe", "consent": True,
+                   "consent_version": version},
+        ip_address=request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None,
+    )
+    ids = operations.subscribe_again(db.session, subscriber, signup, now())
+    db.session.commit()
+    send_after_commit(ids)
+    return render_template("check_inbox.html", message=None), 200
+
+
+def _timezones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def _preferences_page(
+    token: str, subscriber: Subscriber, values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None, notice: str | None = None,
+) -> str:
+    current = {
+        "first_name": subscriber.first_name, "timezone": subscriber.timezone,
+        "send_hour": str(subscriber.send_hour), "paused": subscriber.paused,
+        "course_enabled": subscriber.course_enabled,
+        "newsletter_enabled": subscriber.newsletter_enabled,
+        "weekdays_only": subscriber.weekdays_only,
+    }
+    return render_template(
+        "preferences.html", token=token, subscriber=subscriber, values=values or current,
+        errors=errors or {}, notice=notice, timezones=_timezones(),
+        consent_text=consent.consent_text(consent.CURRENT),
+    )
+
+
+NOTICES = {
+    "saved": "Your preferences are saved.",
+    "restarted": "The course starts again from lesson 1.",
+}
+
+
+@bp.get("/preferences/<token>")
+def preferences_page(token: str) -> str:
+    """The preferences form."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    return _preferences_page(token, subscriber, notice=NOTICES.get(request.args.get("done", "")))
+
+
+@bp.post("/preferences/<token>")
+def save_preferences(token: str) -> Any:
+    """Save, then show the page again (303, so a reload does not post twice)."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    try:
+        chosen = parse_preferences(request.form, available_timezones())
+    except FieldError as error:
+        values: dict[str, Any] = {key: request.form.get(key, "") for key in (
+            "first_name", "timezone", "send_hour")}
+        for box in ("paused", "course_enabled", "newsletter_enabled", "weekdays_only"):
+            values[box] = box in request.form
+        page = _preferences_page(token, subscriber, values, {error.field: error.message})
+        return page, 400
+    preferences.update_preferences(db.session, subscriber, chosen, now())
+    db.session.commit()
+    return redirect(url_for(".preferences_page", token=token, done="saved"), 303)
+
+
+@bp.post("/preferences/<token>/restart")
+def restart(token: str) -> BaseResponse:
+    """Start the course again from lesson 1."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    preferences.restart_course(db.session, subscriber, now())
+    db.session.commit()
+    return redirect(url_for(".preferences_page", token=token, done="restarted"), 303)
+
+
+@bp.get("/preferences/<token>/data.json")
+def download_data(token: str) -> Response:
+    """Everything we hold about this subscriber, as a JSON file."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    body = json.dumps(preferences.export_data(db.session, subscriber), indent=2)
+    response = Response(body + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@bp.get("/preferences/<token>/delete")
+def delete_page(token: str) -> str:
+    """Ask once more before deleting everything."""
+    subscriber_from(token, tokens.PREFERENCES)
+    return render_template("delete.html", token=token)
+
+
+@bp.post("/preferences/<token>/delete")
+def delete(token: str) -> str:
+    """Delete the subscriber and everything about them; keep only a count."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    preferences.erase(db.session, subscriber, now())
+    db.session.commit()
+    return render_template("deleted.html")
