@@ -1,25 +1,34 @@
-"""The outbox: queue a message as a row, and send rows after the commit that made them."""
+"""The outbox: queue a message as a row, claim rows to send, record what became of each.
+
+A row moves queued -> sending (claimed, with claimed_at) -> sent / queued again (retry)
+/ failed / suppressed / cancelled. Every change is its own short transaction, so a pass
+killed at any point leaves at most the one message in flight unrecorded.
+"""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.extensions import db
-from service.mail.compose import compose
-from service.mail.transport import DeliveryError, PermanentFailure, open_transport
+from service.delivery.database import begin_write, is_postgres
+from service.delivery.policy import LEASE, gives_up, retry_delay
 from service.models import (
     Delivery,
     DeliveryStatus,
+    Enrolment,
     Lesson,
     LessonRevision,
     MessageKind,
     Subscriber,
-    utcnow,
+    SubscriberStatus,
 )
+
+_TABLE = Delivery.__table__
 
 
 def queue_message(
@@ -40,39 +49,167 @@ def queue_message(
         status=DeliveryStatus.QUEUED,
         next_attempt_at=now,
         created_at=now,
+        round=1,
     )
+    if lesson is not None:
+        enrolment = session.get(Enrolment, subscriber.id)
+        delivery.round = enrolment.round if enrolment else 1
     session.add(delivery)
     session.flush()
     return delivery
+
+
+def reclaim_abandoned(session: Session, now: datetime) -> int:
+    """Put rows claimed longer than the lease ago back in the queue: their pass died."""
+    begin_write(session)
+    result = session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.status == DeliveryStatus.SENDING, _TABLE.c.claimed_at < now - LEASE)
+        .values(status=DeliveryStatus.QUEUED, claimed_at=None)
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim(
+    session: Session,
+    now: datetime,
+    limit: int,
+    *,
+    subscriber_id: int | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Mark up to `limit` due rows as ours (`sending`) in one short transaction.
+
+    On PostgreSQL FOR UPDATE SKIP LOCKED lets concurrent passes take disjoint rows; on
+    SQLite BEGIN IMMEDIATE makes claims take turns. Either way no row is claimed twice.
+    """
+    begin_write(session)
+    query = (
+        select(_TABLE.c.id)
+        .where(_TABLE.c.status == DeliveryStatus.QUEUED, _TABLE.c.next_attempt_at <= now)
+        .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
+        .limit(limit)
+    )
+    if subscriber_id is not None:
+        query = query.where(_TABLE.c.subscriber_id == subscriber_id)
+    if ids is not None:
+        query = query.where(_TABLE.c.id.in_(list(ids)))
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    claimed = list(session.scalars(query).all())
+    if claimed:
+        session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(claimed))
+            .values(status=DeliveryStatus.SENDING, claimed_at=now)
+        )
+    session.commit()
+    return claimed
+
+
+def release(session: Session, ids: Sequence[int]) -> None:
+    """Give claimed rows back untouched (the pass is stopping or SMTP is unreachable)."""
+    if not ids:
+        return
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(list(ids)), _TABLE.c.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.QUEUED, claimed_at=None)
+    )
+    session.commit()
+
+
+def record_sent(
+    session: Session, delivery: Delivery, revision_id: int | None, message_id: str, now: datetime
+) -> None:
+    """The message left: say so durably at once (this commit is what prevents a repeat)."""
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == delivery.id)
+        .values(
+            status=DeliveryStatus.SENT, sent_at=now, attempts=_TABLE.c.attempts + 1,
+            revision_id=revision_id, message_id=message_id[:255], smtp_reply=None,
+        )
+    )
+    if delivery.kind == MessageKind.LESSON:
+        session.execute(
+            update(Enrolment.__table__)
+            .where(Enrolment.__table__.c.subscriber_id == delivery.subscriber_id)
+            .values(last_sent_at=now)
+        )
+    session.commit()
+
+
+def record_retry(session: Session, delivery: Delivery, reply: str, now: datetime) -> bool:
+    """A transient failure: retry later with backoff, or give up. True if it will retry."""
+    attempts = delivery.attempts + 1
+    retrying = not gives_up(attempts)
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == delivery.id)
+        .values(
+            status=DeliveryStatus.QUEUED if retrying else DeliveryStatus.FAILED,
+            attempts=attempts, smtp_reply=reply[:500], claimed_at=None,
+            next_attempt_at=now + retry_delay(attempts, random.random()),
+        )
+    )
+    session.commit()
+    return retrying
+
+
+def record_suppressed(session: Session, delivery: Delivery, reply: str, now: datetime) -> None:
+    """A 5xx for the recipient: suppress the address, cancel everything else queued for it."""
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == delivery.id)
+        .values(
+            status=DeliveryStatus.SUPPRESSED, attempts=_TABLE.c.attempts + 1,
+            smtp_reply=reply[:500], claimed_at=None,
+        )
+    )
+    suppress_subscriber(session, delivery.subscriber_id, reply, now)
+    session.commit()
+
+
+def suppress_subscriber(session: Session, subscriber_id: int, reason: str, now: datetime) -> None:
+    """Mark the address as refused for good and stop all mail to it. Does not commit."""
+    subscribers = Subscriber.__table__
+    session.execute(
+        update(subscribers)
+        .where(subscribers.c.id == subscriber_id)
+        .values(status=SubscriberStatus.SUPPRESSED, suppressed_at=now,
+                suppressed_reason=reason[:500])
+    )
+    session.execute(
+        update(_TABLE)
+        .where(
+            _TABLE.c.subscriber_id == subscriber_id,
+            _TABLE.c.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+        )
+        .values(status=DeliveryStatus.CANCELLED, claimed_at=None)
+    )
+    session.execute(
+        update(Enrolment.__table__)
+        .where(Enrolment.__table__.c.subscriber_id == subscriber_id)
+        .values(next_due_at=None)
+    )
+
+
+def record_skipped(session: Session, delivery: Delivery, status: str, reason: str) -> None:
+    """A row that must not go (unsubscribed, suppressed, lesson unpublished): close it."""
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == delivery.id)
+        .values(status=status, smtp_reply=reason[:500], claimed_at=None)
+    )
+    session.commit()
 
 
 def send_now(app: Flask, delivery_ids: list[int]) -> None:
     """Send these committed rows at once; a failure leaves them queued for the worker."""
     if not delivery_ids:
         return
-    session = db.session
-    rows = session.scalars(
-        select(Delivery).where(
-            Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.QUEUED
-        )
-    ).all()
-    with open_transport(app.config) as transport:
-        for delivery in rows:
-            subscriber = session.get(Subscriber, delivery.subscriber_id)
-            revision = session.get(LessonRevision, delivery.revision_id) if delivery.revision_id else None
-            if subscriber is None:
-                continue
-            message = compose(delivery, subscriber, revision, app.config, utcnow())
-            delivery.attempts += 1
-            try:
-                transport.send(message)
-            except PermanentFailure as error:
-                delivery.status = DeliveryStatus.SUPPRESSED
-                delivery.smtp_reply = error.reply[:500]
-            except DeliveryError as error:
-                delivery.smtp_reply = error.reply[:500]
-            else:
-                delivery.status = DeliveryStatus.SENT
-                delivery.sent_at = utcnow()
-                delivery.message_id = str(message["Message-ID"])
-            session.commit()
+    from service.delivery.sender import deliver_for_app
+
+    deliver_for_app(app, ids=delivery_ids)

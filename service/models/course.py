@@ -64,6 +64,8 @@ class Enrolment(Base):
         ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
     )
     last_position_sent: Mapped[int] = mapped_column(default=0)
+    # Starts at 1; each restart of the course adds one (see Delivery's unique key).
+    round: Mapped[int] = mapped_column(default=1)
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sent_at: Mapped[datetime | None]

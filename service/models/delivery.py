@@ -29,9 +29,10 @@ class DeliveryStatus(StrEnum):
 
 class Delivery(Base):
     __tablename__ = "delivery"
-    # One lesson reaches one subscriber once: the database enforces it.
+    # One lesson reaches one subscriber once per round of the course: the database enforces
+    # it. A restart starts a new round, so the history of the earlier one stays visible.
     __table_args__ = (
-        UniqueConstraint("subscriber_id", "lesson_id"),
+        UniqueConstraint("subscriber_id", "lesson_id", "round"),
         Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
@@ -41,9 +42,11 @@ class Delivery(Base):
     )
     kind: Mapped[str] = mapped_column(String(20))
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="SET NULL"))
+    # For lessons: resolved when the message is composed, so it names the revision sent.
     revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("lesson_revision.id", ondelete="SET NULL")
     )
+    round: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

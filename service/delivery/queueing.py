@@ -1,0 +1,126 @@
+"""Turning due enrolments into outbox rows, in batches, through the index on next_due_at."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.course.schedule import is_deliverable, next_lesson_due
+from service.delivery.database import begin_write, is_postgres
+from service.delivery.enrolment import CoursePlan
+from service.models import Delivery, DeliveryStatus, Enrolment, MessageKind, Subscriber
+
+BATCH = 1000
+_ENROLMENT = Enrolment.__table__
+# One executemany per batch: every row sets the same three columns.
+_UPDATE_ENROLMENT = (
+    update(_ENROLMENT)
+    .where(_ENROLMENT.c.subscriber_id == bindparam("b_id"))
+    .values(
+        next_due_at=bindparam("next_due_at"),
+        last_position_sent=bindparam("last_position_sent"),
+        completed_at=bindparam("completed_at"),
+    )
+)
+
+
+def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> list[Row[Any]]:
+    query = (
+        select(
+            Enrolment.subscriber_id, Enrolment.last_position_sent, Enrolment.round,
+            Enrolment.completed_at,
+            Subscriber.status, Subscriber.paused, Subscriber.course_enabled,
+            Subscriber.timezone, Subscriber.send_hour, Subscriber.weekdays_only,
+        )
+        .join(Subscriber, Subscriber.id == Enrolment.subscriber_id)
+        .where(Enrolment.next_due_at <= now)
+        .order_by(Enrolment.next_due_at)
+        .limit(BATCH)
+    )
+    if subscriber_id is not None:
+        query = query.where(Enrolment.subscriber_id == subscriber_id)
+    if is_postgres(session):
+        # Two passes at once each take different enrolments and never wait for each other.
+        query = query.with_for_update(skip_locked=True, of=Enrolment)
+    return list(session.execute(query).all())
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert lesson rows; one already there (same subscriber, lesson, round) is kept as is."""
+    if not rows:
+        return
+    dialect = postgresql if is_postgres(session) else sqlite
+    statement = dialect.insert(Delivery).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "lesson_id", "round"]
+    )
+    session.execute(statement, rows)
+
+
+def _plan_row(
+    plan: CoursePlan, row: Row[Any], now: datetime
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """For one due enrolment: the delivery to insert (if any) and the enrolment update."""
+    update_values: dict[str, Any] = {
+        "b_id": row.subscriber_id, "next_due_at": None,
+        "last_position_sent": row.last_position_sent, "completed_at": row.completed_at,
+    }
+    if not is_deliverable(row.status, row.paused, row.course_enabled):
+        # Not ours to send to: clear the due time so later passes do not look at it again.
+        return None, update_values
+    lesson = plan.after(row.last_position_sent)
+    if lesson is None:
+        update_values["completed_at"] = now
+        return None, update_values
+    delivery = {
+        "subscriber_id": row.subscriber_id, "kind": MessageKind.LESSON,
+        "lesson_id": lesson.lesson_id, "round": row.round, "status": DeliveryStatus.QUEUED,
+        "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }
+    update_values["last_position_sent"] = lesson.position
+    following = plan.after(lesson.position)
+    if following is None:
+        update_values["completed_at"] = now
+    else:
+        update_values["next_due_at"] = next_lesson_due(
+            now, now, following.delay_days, row.send_hour, row.timezone, row.weekdays_only
+        )
+    return delivery, update_values
+
+
+def queue_due_lessons(
+    session: Session,
+    now: datetime,
+    *,
+    subscriber_id: int | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Queue the next lesson of every enrolment due at `now`; commits each batch.
+
+    Memory stays bounded by BATCH: rows are plain tuples and dictionaries, never ORM objects.
+    Returns how many lessons were queued.
+    """
+    plan = CoursePlan.load(session)
+    session.rollback()
+    queued = 0
+    while not (stop and stop.is_set()):
+        begin_write(session)
+        rows = _due_batch(session, now, subscriber_id)
+        if not rows:
+            session.commit()
+            break
+        deliveries, updates = [], []
+        for row in rows:
+            delivery, values = _plan_row(plan, row, now)
+            if delivery:
+                deliveries.append(delivery)
+            updates.append(values)
+        _insert_ignoring_duplicates(session, deliveries)
+        session.execute(_UPDATE_ENROLMENT, updates)
+        session.commit()
+        queued += len(deliveries)
+    return queued
