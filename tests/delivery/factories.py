@@ -57,3 +57,24 @@ def add_subscriber(
         session.add(Enrolment(subscriber_id=subscriber.id, started_at=now, next_due_at=now))
         session.flush()
     return subscriber
+
+
+def seed_subscribers(session: Session, count: int, now: datetime, prefix: str = "p") -> list[str]:
+    """`count` active subscribers with lesson 1 due at `now`, inserted in bulk; their emails."""
+    from sqlalchemy import insert
+
+    from service.models.subscriber import new_public_id
+
+    emails = [f"{prefix}{n}@example.com" for n in range(count)]
+    ids = session.scalars(
+        insert(Subscriber.__table__).returning(Subscriber.__table__.c.id,
+                                               sort_by_parameter_order=True),
+        [{"email": e, "public_id": new_public_id(), "first_name": "Pat",
+          "timezone": "America/Chicago", "send_hour": 9, "weekdays_only": False,
+          "status": "active", "course_enabled": True, "newsletter_enabled": False,
+          "paused": False, "created_at": now, "confirmed_at": now} for e in emails],
+    ).all()
+    session.execute(insert(Enrolment.__table__), [
+        {"subscriber_id": i, "last_position_sent": 0, "round": 1, "next_due_at": now,
+         "started_at": now} for i in ids])
+    return emails
