@@ -15,6 +15,7 @@ MAX_NAME_LENGTH = 60
 # Control characters (CR and LF among them) could split a mail header; `<` and `>` are markup.
 _FORBIDDEN_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f<>]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TICKED = frozenset({"on", "yes", "true", "1", "y"})  # what a ticked box may send
 _HOUR = re.compile(r"[0-9]{1,2}")
 
 
@@ -74,7 +75,8 @@ def clean_first_name(raw: str | None) -> str:
 
 def require_consent(given: object) -> None:
     """Consent must be a positive act: a ticked box or JSON `true`, nothing else."""
-    if given not in (True, "on", "yes", "true", "1", "y"):
+    ticked = given is True or (isinstance(given, str) and given.lower() in _TICKED)
+    if not ticked:
         raise FieldError("consent", "Please tick the box to say you agree to receive the emails.")
 
 
@@ -125,7 +127,7 @@ class Preferences:
 
 
 def _checked(form: Mapping[str, str], name: str) -> bool:
-    return form.get(name) in ("on", "yes", "true", "1", "y")
+    return (form.get(name) or "").lower() in _TICKED
 
 
 def parse_preferences(form: Mapping[str, str], timezones: Set[str]) -> Preferences:

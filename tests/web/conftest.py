@@ -1,0 +1,86 @@
+"""Fixtures for the public pages: an app that mails through a real SMTP server on loopback,
+with the real course loaded, and helpers that act as a person with a browser would."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from service.course.importer import import_lessons
+from service.extensions import db
+from service.models import Subscriber, utcnow
+from tests.conftest import make_app
+from tests.smtp_server import SMTPServer
+
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
+
+
+def load_course(app: Flask) -> None:
+    """The real course from lessons/, published."""
+    with app.app_context():
+        import_lessons(db.session, LESSONS, utcnow())
+        db.session.commit()
+
+
+@pytest.fixture
+def mail_app(database: str, tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Flask]:
+    """An app whose mail goes to the loopback SMTP server, with the course loaded."""
+    app = make_app(database, tmp_path, SMTP_URL=smtp_server.url)
+    load_course(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def web(mail_app: Flask) -> FlaskClient:
+    return mail_app.test_client()
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def sign_up(
+    client: FlaskClient, email: str, first_name: str = "Ann", consent: bool = True,
+    **extra: str,
+) -> TestResponse:
+    """Open the signup page and submit it, as a person would."""
+    page = client.get("/")
+    data = {"csrf_token": csrf_token(page.text), "email": email, "first_name": first_name}
+    if consent:
+        data["consent"] = "yes"
+    data.update(extra)
+    return client.post("/subscribe", data=data)
+
+
+def link_in(message: EmailMessage, kind: str) -> str:
+    """The path of the first `kind` link (confirm, unsubscribe, preferences) in the text part."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"http://localhost(/{kind}/[A-Za-z0-9._-]+)", body.get_content())
+    assert found, f"no {kind} link in {message['Subject']!r}"
+    return found.group(1)
+
+
+def subscriber(app: Flask, email: str) -> Subscriber | None:
+    """The stored subscriber row (detached, attributes loaded), or None."""
+    with app.app_context():
+        row = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
+        if row is not None:
+            for consent in row.consents:
+                db.session.expunge(consent)
+            db.session.expunge(row)
+        return row
