@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from service.errors import InvalidInput
 from service.models import utcnow
 
 subscribers_cli = AppGroup("subscribers", help="Bulk import and export of subscribers.")
@@ -16,7 +18,7 @@ subscribers_cli = AppGroup("subscribers", help="Bulk import and export of subscr
 
 def _stderr() -> Any:
     """The progress bar goes to stderr, so stdout carries only the summary line."""
-    return click.get_text_stream("stderr")
+    return sys.stderr
 
 
 def _instant(value: str | None) -> datetime:
@@ -62,7 +64,10 @@ def import_command(path: str) -> None:
         rows = max(sum(1 for _ in handle) - 1, 0)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with click.progressbar(length=rows, label="Importing", file=_stderr()) as bar:
-        report = import_csv(app, path, utcnow(), progress=bar.update)
+        try:
+            report = import_csv(app, path, utcnow(), progress=bar.update)
+        except InvalidInput as error:
+            raise click.ClickException(str(error)) from error
     for line, problem in report.errors:
         click.echo(f"line {line}: {problem}", err=True)
     click.echo(f"imported={report.imported} confirmed={report.confirmed} "

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 
 @event.listens_for(Engine, "connect")
@@ -37,6 +37,8 @@ def begin_write(session: Session) -> None:
     no waiting) if another process wrote in between; BEGIN IMMEDIATE waits its turn instead.
     PostgreSQL needs nothing here: its claims lock rows with FOR UPDATE SKIP LOCKED.
     """
+    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session
+        session = session()
     if session.in_transaction():
         session.commit()
     connection = session.connection()
