@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
+from service.delivery.dispatch import dispatch_subscriber
 from service.extensions import csrf, db, limiter
 from service.models import SubscriberStatus
 from service.subscriptions import consent, operations
@@ -200,11 +201,7 @@ def confirm(token: str) -> str:
 
 
 def _send_first_lesson(subscriber_id: int) -> None:
-    """Lesson 1 leaves now if the dispatcher can do one subscriber; else the worker sends it."""
-    try:
-        from service.delivery.dispatch import dispatch_subscriber  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """Send lesson 1 at once rather than at the next pass; if that fails, the worker sends it."""
     try:
         dispatch_subscriber(current_app._get_current_object(), subscriber_id, now())
     except Exception:  # noqa: BLE001 - confirmed and committed: the worker will send it

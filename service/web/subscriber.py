@@ -111,6 +111,9 @@ def _preferences_page(
         "preferences.html", token=token, subscriber=subscriber, values=values or current,
         errors=errors or {}, notice=notice, timezones=_timezones(),
         consent_text=consent.consent_text(consent.CURRENT),
+        unsubscribe_token=tokens.make_token(
+            current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, subscriber.public_id
+        ),
     )
 
 

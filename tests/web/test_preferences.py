@@ -57,6 +57,8 @@ def test_the_page_shows_the_current_settings(
     for field in ("first_name", "timezone", "send_hour", "paused", "course_enabled"):
         assert f'<label for="{field}">' in page.text
     assert page.headers["Referrer-Policy"] == "no-referrer"
+    leave = re.search(r'href="(/unsubscribe/[^"]+)"', page.text).group(1)
+    assert 'name="scope"' in web.get(leave).text
 
 
 def test_changing_the_hour_and_zone_moves_the_next_lesson(
