@@ -53,6 +53,20 @@ def already_subscribed_content(clinic_name: str) -> Content:
     )
 
 
+def newsletter_content(subject: str, preheader: str, body: str) -> Content:
+    """A newsletter issue (Markdown body) in the newsletter layout, with a booking button."""
+    return Content(
+        name=f"newsletter {subject!r}",
+        template="newsletter.mjml",
+        subject=subject,
+        preheader=preheader,
+        body=body,
+        action_label="Book a visit",
+        action_url="{booking_url}",
+        footer_reason="You get this email because you asked for our newsletter.",
+    )
+
+
 def compose(
     delivery: Any, subscriber: Any, revision: Any, config: Mapping[str, Any], now: datetime
 ) -> EmailMessage:

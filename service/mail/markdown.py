@@ -71,7 +71,8 @@ def _inline(node: SyntaxTreeNode) -> str:
     return "".join(parts)
 
 
-def _wrap(text: str, first: str = "", rest: str = "") -> str:
+def wrap(text: str, first: str = "", rest: str = "") -> str:
+    """Wrap at 72 columns without breaking URLs; `first`/`rest` indent the lines."""
     lines: list[str] = []
     for index, line in enumerate(text.split("\n")):
         lines.extend(
@@ -93,7 +94,7 @@ def _blocks(node: SyntaxTreeNode, indent: str = "") -> list[str]:
             rule = "=" if child.tag == "h1" else "-"
             out.append(f"{indent}{title}\n{indent}{rule * min(len(title), WIDTH)}")
         elif kind == "paragraph":
-            out.append(_wrap(_inline(child.children[0]), indent, indent))
+            out.append(wrap(_inline(child.children[0]), indent, indent))
         elif kind in ("bullet_list", "ordered_list"):
             out.append(_list(child, indent))
         elif kind == "blockquote":

@@ -118,6 +118,12 @@ def _clean_markdown(body: str, settings: ClinicSettings) -> str:
     return markdown.fill_placeholders(body, settings.placeholder_values())
 
 
+def _action_url(content: Content, settings: ClinicSettings) -> str:
+    if not content.action_url:
+        return ACTION  # per subscriber, e.g. the confirm link
+    return markdown.fill_placeholders(content.action_url, settings.placeholder_values())
+
+
 def render_mjml(content: Content, settings: ClinicSettings) -> str:
     """The MJML source of one email (Jinja fills the layout; values are escaped)."""
     body = _clean_markdown(content.body, settings)
@@ -134,7 +140,7 @@ def render_mjml(content: Content, settings: ClinicSettings) -> str:
         after_html=Markup(markdown.to_html(after)),
         sources=content.sources,
         action_label=content.action_label,
-        action_url=content.action_url or ACTION,
+        action_url=_action_url(content, settings),
         disclaimer=DISCLAIMER,
         urgent=URGENT,
         footer_reason=content.footer_reason,
@@ -145,23 +151,24 @@ def render_text(content: Content, settings: ClinicSettings) -> str:
     """The plain-text part, made from the Markdown (not from the HTML)."""
     parts = [GREETING, markdown.to_text(_clean_markdown(content.body, settings))]
     if content.action_label:
-        parts.append(f"{content.action_label}:\n{content.action_url or ACTION}")
+        parts.append(f"{content.action_label}:\n{_action_url(content, settings)}")
     if content.after:
         parts.append(markdown.to_text(_clean_markdown(content.after, settings)))
     if content.sources:
-        parts.append("Sources\n-------\n" + "\n".join(f"- {s}" for s in content.sources))
+        listed = "\n".join(markdown.wrap(source, "- ", "  ") for source in content.sources)
+        parts.append("Sources\n-------\n" + listed)
     footer = [
         "-- ",
         settings.name,
         settings.postal_address,
         settings.phone,
         "",
-        DISCLAIMER,
-        URGENT,
+        markdown.wrap(DISCLAIMER),
+        markdown.wrap(URGENT),
         "",
     ]
     if content.footer_reason:
-        footer.append(content.footer_reason)
+        footer.append(markdown.wrap(content.footer_reason))
     footer += [f"Unsubscribe: {UNSUBSCRIBE}", f"Change your preferences: {PREFERENCES}"]
     parts.append("\n".join(footer))
     return "\n\n".join(parts) + "\n"

@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 
 from service.course.content import LessonFile, load_lessons
-from service.mail.compose import already_subscribed_content, confirmation_content
+from service.mail.compose import (
+    already_subscribed_content,
+    confirmation_content,
+    newsletter_content,
+)
 from service.mail.render import (
     TEMPLATES_DIR,
     ClinicSettings,
@@ -57,6 +61,12 @@ def assert_snapshot(name: str, actual: str) -> None:
 EMAILS: dict[str, Content] = {
     "confirmation": confirmation_content(SETTINGS.name),
     "already_subscribed": already_subscribed_content(SETTINGS.name),
+    "newsletter-layout": newsletter_content(
+        "Spring news from the clinic",
+        "New evening hours, and a stretch for desk days.",
+        "## New evening hours\n\nWe are now open until 8 pm on Thursdays.\n\n"
+        "Questions? Call {clinic_name} at {clinic_phone}.",
+    ),
     **{f"lesson-{lesson.order:02d}-{lesson.slug}": lesson_content(lesson.slug, lesson)
        for lesson in LESSONS},
 }
