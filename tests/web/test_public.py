@@ -233,3 +233,19 @@ def test_sent_confirmations_are_recorded(
         [delivery] = db.session.scalars(select(Delivery)).all()
         assert (delivery.kind, delivery.status) == ("confirmation", "sent")
         assert delivery.message_id == smtp_server.messages[0]["Message-ID"]
+
+
+def test_signup_still_answers_when_the_mail_server_is_down(
+    database: str, tmp_path, smtp_server: SMTPServer
+) -> None:
+    from tests.conftest import make_app
+    from tests.smtp_server import free_port
+
+    app = make_app(database, tmp_path, SMTP_URL=f"smtp://127.0.0.1:{free_port()}")
+    answer = sign_up(app.test_client(), "ann@example.com")
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    with app.app_context():
+        [delivery] = db.session.scalars(select(Delivery)).all()
+        assert delivery.status == "queued"  # the worker retries it
+        db.session.remove()
+        db.engine.dispose()
