@@ -92,25 +92,23 @@ def read_signup(
     Returns (email, first_name, consent_version); raises FormErrors naming every bad field.
     """
     errors: dict[str, str] = {}
-    email = name = ""
     version = _text(data.get("consent_version")) or current_version
     checks = [
-        ("email", lambda: normalise_email(_text(data.get("email")))),
-        ("first_name", lambda: clean_first_name(_text(data.get("first_name")))),
-        ("consent", lambda: require_consent(data.get("consent"))),
+        lambda: normalise_email(_text(data.get("email"))),
+        lambda: clean_first_name(_text(data.get("first_name"))),
+        lambda: require_consent(data.get("consent")),
     ]
-    results: dict[str, object] = {}
-    for field, check in checks:
+    results: list[str | None] = []
+    for check in checks:
         try:
-            results[field] = check()
+            results.append(check())
         except FieldError as error:
             errors[error.field] = error.message
     if "consent" not in errors and version not in versions:
         errors["consent"] = "This form is out of date. Please reload the page and try again."
     if errors:
         raise FormErrors(errors)
-    email, name = str(results["email"]), str(results["first_name"])
-    return email, name, version
+    return str(results[0]), str(results[1]), version
 
 
 @dataclass(frozen=True)

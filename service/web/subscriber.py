@@ -24,9 +24,11 @@ ONE_CLICK = "One-Click"  # RFC 8058: the body is List-Unsubscribe=One-Click
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    # These pages hold a personal link: keep them out of caches and out of Referer headers.
+    # These pages hold a personal link: keep them out of caches and out of Referer headers
+    # sent to other sites. Same-origin posts keep their Referer: over HTTPS, Flask-WTF's CSRF
+    # check refuses a form post without one.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
