@@ -1,0 +1,82 @@
+"""Shared pieces: databases to run against, an app for each, printing a table."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from service import create_app
+from service.config import database_url
+from service.extensions import db
+from service.models import Base
+
+CONFIG = {
+    "SECRET_KEY": "benchmark-secret",
+    "BASE_URL": "https://clinic.example",
+    "MAIL_FROM": "Calm Hands Massage <hello@calmhands.example>",
+    "CLINIC_NAME": "Calm Hands Massage",
+    "CLINIC_POSTAL_ADDRESS": "12 Elm Street, Springfield, IL 62701",
+    "CLINIC_PHONE": "(217) 555-0134",
+    "CLINIC_BOOKING_URL": "https://calmhands.example/book",
+    "CLINIC_TIMEZONE": "America/Chicago",
+    "RATELIMIT_ENABLED": False,
+}
+
+
+def databases() -> list[tuple[str, str | None]]:
+    """SQLite always; PostgreSQL when BENCH_DATABASE_URL names a database we may wipe."""
+    found: list[tuple[str, str | None]] = [("sqlite", None)]
+    if os.environ.get("BENCH_DATABASE_URL"):
+        found.append(("postgresql", database_url(os.environ["BENCH_DATABASE_URL"], "")))
+    return found
+
+
+@contextmanager
+def fresh_app(url: str | None, **overrides: Any) -> Iterator[Flask]:
+    """An app on an empty schema: a new SQLite file, or the PostgreSQL database wiped."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["INSTANCE_PATH"] = folder
+        if url is None:
+            uri = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        else:
+            uri = url
+            engine = create_engine(uri)
+            Base.metadata.drop_all(engine)
+            with engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            engine.dispose()
+        app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": uri,
+                          "OUTBOX_DIR": str(Path(folder) / "outbox"), **overrides})
+        with app.app_context():
+            db.create_all()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table, right-aligned numbers."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def add_course(app: Flask) -> None:
+    """The real course, from lessons/, through the mail engineer's importer when present."""
+    from tests.delivery.factories import add_course as add_test_course
+
+    with app.app_context():
+        add_test_course(db.session, 9)
+        db.session.commit()
