@@ -25,7 +25,9 @@ _SQLITE = """
 WITH RECURSIVE n(x) AS (SELECT :start UNION ALL SELECT x + 1 FROM n WHERE x + 1 < :stop)
 INSERT INTO {table} {columns} SELECT {values} FROM n
 """
-_POSTGRES = "INSERT INTO {table} {columns} SELECT {values} FROM generate_series(:start, :stop - 1) AS n(x)"
+_POSTGRES = (
+    "INSERT INTO {table} {columns} SELECT {values} FROM generate_series(:start, :stop - 1) AS n(x)"
+)
 
 
 def grow(app: Flask, start: int, stop: int) -> None:
