@@ -17,7 +17,7 @@ from service.models import Delivery, DeliveryStatus, Enrolment, MessageKind, Sub
 
 BATCH = 1000
 _ENROLMENT = Enrolment.__table__
-# One executemany per batch: every row sets the same three columns.
+# One executemany per batch: every row sets the same four columns.
 _UPDATE_ENROLMENT = (
     update(_ENROLMENT)
     .where(_ENROLMENT.c.subscriber_id == bindparam("b_id"))
@@ -25,6 +25,7 @@ _UPDATE_ENROLMENT = (
         next_due_at=bindparam("next_due_at"),
         last_position_sent=bindparam("last_position_sent"),
         completed_at=bindparam("completed_at"),
+        last_sent_at=bindparam("last_sent_at"),
     )
 )
 
@@ -33,7 +34,7 @@ def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> li
     query = (
         select(
             Enrolment.subscriber_id, Enrolment.last_position_sent, Enrolment.round,
-            Enrolment.completed_at,
+            Enrolment.completed_at, Enrolment.last_sent_at,
             Subscriber.status, Subscriber.paused, Subscriber.course_enabled,
             Subscriber.timezone, Subscriber.send_hour, Subscriber.weekdays_only,
         )
@@ -68,6 +69,7 @@ def _plan_row(
     update_values: dict[str, Any] = {
         "b_id": row.subscriber_id, "next_due_at": None,
         "last_position_sent": row.last_position_sent, "completed_at": row.completed_at,
+        "last_sent_at": row.last_sent_at,
     }
     if not is_deliverable(row.status, row.paused, row.course_enabled):
         # Not ours to send to: clear the due time so later passes do not look at it again.
@@ -82,6 +84,7 @@ def _plan_row(
         "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
     update_values["last_position_sent"] = lesson.position
+    update_values["last_sent_at"] = now  # the schedule counts from here (see reschedule)
     following = plan.after(lesson.position)
     if following is None:
         update_values["completed_at"] = now
