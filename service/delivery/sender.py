@@ -6,6 +6,7 @@ threads run side by side, each with its own connection and database session.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,24 +15,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, and_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from service.delivery import outbox
-from service.mail.compose import compose
+from service.delivery.preparing import AHEAD, Prepared, prepare
 from service.mail.transport import DeliveryError, PermanentFailure, Transport, open_transport
 from service.models import (
-    Delivery,
     DeliveryStatus,
-    Lesson,
-    LessonRevision,
-    MessageKind,
-    Subscriber,
-    SubscriberStatus,
     utcnow,
 )
-
-CLAIM_BATCH = 50  # small: a killed pass strands few rows until their lease runs out
 
 
 @dataclass
@@ -85,6 +78,8 @@ class Job:
     ids: Sequence[int] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     counts: Counts = field(default_factory=Counts)
+    # Addresses refused (5xx) during this pass: rows for them composed ahead must not go.
+    suppressed: set[int] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
 
     def clock(self) -> datetime:
@@ -92,64 +87,22 @@ class Job:
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
 
-def _load(session: Session, ids: list[int]) -> tuple[list[Delivery], dict[int, Subscriber],
-                                                       dict[int, LessonRevision]]:
-    """The claimed rows, their subscribers and the lessons' revisions published right now."""
-    rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(
-        Delivery.next_attempt_at, Delivery.id)))
-    people = {s.id: s for s in session.scalars(
-        select(Subscriber).where(Subscriber.id.in_({r.subscriber_id for r in rows})))}
-    lesson_ids = {r.lesson_id for r in rows if r.lesson_id}
-    revisions: dict[int, LessonRevision] = {}
-    if lesson_ids:
-        for revision in session.scalars(
-            select(LessonRevision)
-            .options(joinedload(LessonRevision.lesson))
-            .join(Lesson, and_(Lesson.id == LessonRevision.lesson_id,
-                               Lesson.published_number == LessonRevision.number))
-            .where(Lesson.id.in_(lesson_ids))
-        ):
-            revisions[revision.lesson_id] = revision
-    session.commit()
-    return rows, people, revisions
-
-
-def _refusal(delivery: Delivery, subscriber: Subscriber | None,
-             revision: LessonRevision | None) -> tuple[str, str] | None:
-    """Why a claimed row must not be sent now, as (final status, reason), or None."""
-    if subscriber is None:
-        return DeliveryStatus.CANCELLED, "subscriber deleted"
-    if subscriber.status == SubscriberStatus.SUPPRESSED:
-        return DeliveryStatus.SUPPRESSED, subscriber.suppressed_reason or "address suppressed"
-    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
-        return DeliveryStatus.CANCELLED, "unsubscribed"
-    if delivery.kind in (MessageKind.LESSON, MessageKind.NEWSLETTER):
-        if subscriber.status != SubscriberStatus.ACTIVE:
-            return DeliveryStatus.CANCELLED, f"subscriber is {subscriber.status}"
-    if delivery.kind == MessageKind.LESSON and revision is None:
-        return DeliveryStatus.CANCELLED, "lesson no longer published"
-    return None
-
-
-def _send_one(job: Job, session: Session, transport: Transport, rate: RateLimit,
-              delivery: Delivery, subscriber: Subscriber | None,
-              revision: LessonRevision | None) -> bool:
-    """Send one row and record the outcome; False when SMTP cannot be reached at all."""
-    refusal = _refusal(delivery, subscriber, revision)
-    if refusal or subscriber is None:
-        outbox.record_skipped(session, delivery, *(refusal or ("cancelled", "")))
-        job.counts.add("cancelled")
+def _send_prepared(job: Job, session: Session, transport: Transport, rate: RateLimit,
+                   item: Prepared) -> bool:
+    """Send one prepared row and record the outcome; False when SMTP cannot be reached."""
+    delivery = item.delivery
+    if delivery.subscriber_id in job.suppressed:
+        item.closed = (DeliveryStatus.SUPPRESSED, "address refused earlier in this pass")
+    if item.closed is not None:
+        outbox.record_skipped(session, delivery, *item.closed)
+        job.counts.add("failed" if item.closed[0] == DeliveryStatus.FAILED else "cancelled")
         return True
-    try:
-        message = compose(delivery, subscriber, revision, job.config, job.clock())
-    except ValueError as error:  # e.g. an address no header can carry: no retry will help
-        outbox.record_skipped(session, delivery, DeliveryStatus.FAILED, f"cannot compose: {error}")
-        job.counts.add("failed")
-        return True
+    assert item.message is not None
     rate.wait()
     try:
-        transport.send(message)
+        transport.send(item.message)
     except PermanentFailure as error:
+        job.suppressed.add(delivery.subscriber_id)
         outbox.record_suppressed(session, delivery, f"{error.code} {error.reply}", job.clock())
         job.counts.add("suppressed")
         return True
@@ -158,35 +111,56 @@ def _send_one(job: Job, session: Session, transport: Transport, rate: RateLimit,
         retrying = outbox.record_retry(session, delivery, reply, job.clock())
         job.counts.add("retried" if retrying else "failed")
         return error.code is not None  # no reply at all: the server is unreachable
-    outbox.record_sent(session, delivery, revision.id if revision else delivery.revision_id,
-                       str(message["Message-ID"]), job.clock())
+    outbox.record_sent(session, delivery, item.revision_id, str(item.message["Message-ID"]),
+                       job.clock())
     job.counts.add("sent")
     return True
 
 
 def _sending_thread(job: Job, rate: RateLimit) -> None:
-    """Claim and send batches until nothing is due, SMTP is down, or we are told to stop."""
-    with Session(job.engine, expire_on_commit=False) as session, \
-            open_transport(job.config) as transport:
-        while not job.stop.is_set():
-            claimed = outbox.claim(session, job.clock(), CLAIM_BATCH,
-                                   subscriber_id=job.subscriber_id, ids=job.ids)
-            if not claimed:
-                return
-            rows, people, revisions = _load(session, claimed)
-            for index, delivery in enumerate(rows):
-                if job.stop.is_set():
-                    outbox.release(session, [r.id for r in rows[index:]])
-                    return
-                reachable = _send_one(job, session, transport, rate, delivery,
-                                      people.get(delivery.subscriber_id),
-                                      revisions.get(delivery.lesson_id or 0))
-                if not reachable:
-                    # Leave the rest for a later pass instead of spending their attempts.
-                    outbox.release(session, [r.id for r in rows[index + 1:]])
+    """Send what the preparing thread hands over until it is done, SMTP is down, or stop.
+
+    Composing (CPU) runs one thread ahead of sending (mostly waiting on the SMTP server and
+    the database), so the two overlap. Rows are still marked sent one by one, right after
+    each send: a crash leaves at most the one message in flight unrecorded.
+    """
+    ready: queue.Queue[Prepared | None] = queue.Queue(maxsize=AHEAD)
+    halt = threading.Event()  # this connection stops: SMTP unreachable, error, or job.stop
+    failures: list[BaseException] = []
+
+    def run_preparer() -> None:
+        try:
+            prepare(job, ready, halt)
+        except BaseException as error:  # re-raised below, in the thread that owns the pass
+            failures.append(error)
+
+    preparer = threading.Thread(target=run_preparer, name="prepare")
+    preparer.start()
+    finished = False  # whether the preparer's closing None has been read
+    try:
+        with Session(job.engine, expire_on_commit=False) as session, \
+                open_transport(job.config) as transport:
+            while (item := ready.get()) is not None:
+                if job.stop.is_set() or halt.is_set():
+                    outbox.release(session, [item.delivery.id])
+                elif not _send_prepared(job, session, transport, rate, item):
+                    halt.set()  # leave the rest for a later pass instead of spending attempts
                     job.stop.set()
-                    return
-            session.expunge_all()
+            finished = True
+    finally:
+        halt.set()
+        if not finished:
+            _drain(job, ready)
+        preparer.join()
+    if failures:
+        raise failures[0]
+
+
+def _drain(job: Job, ready: queue.Queue[Prepared | None]) -> None:
+    """Give back whatever was prepared but not sent, until the preparer says it is done."""
+    with Session(job.engine) as session:
+        while (item := ready.get()) is not None:
+            outbox.release(session, [item.delivery.id])
 
 
 def deliver(job: Job) -> Counts:

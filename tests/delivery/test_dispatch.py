@@ -203,3 +203,58 @@ def test_unsubscribed_before_the_pass_gets_nothing(
     with mail_app.app_context():
         enrolment = db.session.get(Enrolment, left_id)
         assert enrolment is not None and enrolment.next_due_at is None  # not looked at again
+
+
+def test_after_a_5xx_nothing_else_queued_for_that_address_is_tried(
+    mail_app: Flask, smtp_server: SMTPServer
+) -> None:
+    _setup(mail_app, ["gone@example.com"])
+    with mail_app.app_context():
+        from service.delivery.outbox import queue_message
+        from service.models import MessageKind
+
+        gone = db.session.scalars(select(Subscriber)).one()
+        queue_message(db.session, gone, MessageKind.ALREADY_SUBSCRIBED, MONDAY_9AM)
+        db.session.commit()
+    smtp_server.reply_to("gone@example.com", "550 5.1.1 No such user")
+
+    counts = run_pass(mail_app, MONDAY_9AM)
+
+    assert (counts.sent, counts.suppressed) == (0, 1)
+    statuses = sorted(d.status for d in _deliveries(mail_app, "gone@example.com"))
+    assert statuses[0] != "sent" and statuses[1] == "suppressed"
+    assert set(statuses) <= {"suppressed", "cancelled"}
+
+
+def test_several_connections_send_each_message_once(
+    database: str, tmp_path: Path, smtp_server: SMTPServer
+) -> None:
+    app = make_app(database, tmp_path, SMTP_URL=smtp_server.url, SMTP_CONNECTIONS=3)
+    emails = [f"many{n}@example.com" for n in range(120)]
+    _setup(app, emails)
+
+    counts = run_pass(app, MONDAY_9AM)
+
+    assert counts.sent == 120
+    assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in smtp_server.messages) == sorted(
+        emails)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_send_rate_caps_messages_per_second(
+    database: str, tmp_path: Path, smtp_server: SMTPServer
+) -> None:
+    import time
+
+    app = make_app(database, tmp_path, SMTP_URL=smtp_server.url, SEND_RATE=40.0)
+    _setup(app, [f"slow{n}@example.com" for n in range(21)])
+
+    start = time.monotonic()
+    counts = run_pass(app, MONDAY_9AM)
+    elapsed = time.monotonic() - start
+
+    assert counts.sent == 21
+    assert elapsed >= 0.5  # 21 messages at 40 per second: 20 intervals of 25 ms
+    with app.app_context():
+        db.engine.dispose()
