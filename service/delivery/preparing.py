@@ -109,7 +109,7 @@ def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event
     """Claim batches and compose their messages until nothing is due or the sender halts."""
     with Session(job.engine, expire_on_commit=False) as session:
         try:
-            while not (halt.is_set() or job.stop.is_set()):
+            while not (halt.is_set() or job.stopping()):
                 claimed = outbox.claim(session, job.clock(), CLAIM_BATCH,
                                        subscriber_id=job.subscriber_id, ids=job.ids)
                 if not claimed:
@@ -117,7 +117,7 @@ def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event
                 rows, people, revisions = _load(session, claimed)
                 for index, delivery in enumerate(rows):
                     item = None
-                    if not (halt.is_set() or job.stop.is_set()):
+                    if not (halt.is_set() or job.stopping()):
                         item = _prepare_one(job, delivery, people.get(delivery.subscriber_id),
                                             revisions.get(delivery.lesson_id or 0))
                     if item is None or not _hand_over(ready, item, halt):

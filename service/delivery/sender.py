@@ -21,10 +21,7 @@ from sqlalchemy.orm import Session
 from service.delivery import outbox
 from service.delivery.preparing import AHEAD, Prepared, prepare
 from service.mail.transport import DeliveryError, PermanentFailure, Transport, open_transport
-from service.models import (
-    DeliveryStatus,
-    utcnow,
-)
+from service.models import DeliveryStatus, utcnow
 
 
 @dataclass
@@ -76,11 +73,16 @@ class Job:
     now: datetime
     subscriber_id: int | None = None
     ids: Sequence[int] | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event = field(default_factory=threading.Event)  # set from outside (SIGTERM)
+    halted: threading.Event = field(default_factory=threading.Event)  # this pass gives up
     counts: Counts = field(default_factory=Counts)
     # Addresses refused (5xx) during this pass: rows for them composed ahead must not go.
     suppressed: set[int] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
+
+    def stopping(self) -> bool:
+        """Whether to stop between messages: told to from outside, or this pass gave up."""
+        return self.stop.is_set() or self.halted.is_set()
 
     def clock(self) -> datetime:
         """`now` moved on by the time the pass has taken: claims and leases stay truthful."""
@@ -141,11 +143,11 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
         with Session(job.engine, expire_on_commit=False) as session, \
                 open_transport(job.config) as transport:
             while (item := ready.get()) is not None:
-                if job.stop.is_set() or halt.is_set():
+                if job.stopping() or halt.is_set():
                     outbox.release(session, [item.delivery.id])
                 elif not _send_prepared(job, session, transport, rate, item):
                     halt.set()  # leave the rest for a later pass instead of spending attempts
-                    job.stop.set()
+                    job.halted.set()
             finished = True
     finally:
         halt.set()
@@ -179,7 +181,7 @@ def deliver(job: Job) -> Counts:
             _sending_thread(job, rate)
         except BaseException as error:  # surfaced below, after the other threads finish
             errors.append(error)
-            job.stop.set()
+            job.halted.set()
 
     threads = [threading.Thread(target=run, name=f"send-{n}") for n in range(connections)]
     for thread in threads:
