@@ -17,6 +17,7 @@ from service.config import database_url
 from service.extensions import db
 from service.models import Base
 
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 CONFIG = {
     "SECRET_KEY": "benchmark-secret",
     "BASE_URL": "https://clinic.example",
@@ -74,9 +75,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def add_course(app: Flask) -> None:
-    """The real course, from lessons/, through the mail engineer's importer when present."""
-    from tests.delivery.factories import add_course as add_test_course
+    """The real course from lessons/, so messages are as large as the ones patients get."""
+    from service.course.importer import import_lessons
+    from service.models import utcnow
 
     with app.app_context():
-        add_test_course(db.session, 9)
+        import_lessons(db.session, LESSONS, utcnow())
         db.session.commit()

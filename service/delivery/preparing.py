@@ -105,12 +105,20 @@ def _hand_over(ready: queue.Queue[Prepared | None], item: Prepared | None,
     return False
 
 
+def claim_size(send_rate: float | None) -> int:
+    """Rows per claim: at most a minute of sending under SEND_RATE, far inside the lease."""
+    if not send_rate:
+        return CLAIM_BATCH
+    return max(1, min(CLAIM_BATCH, int(send_rate * 60)))
+
+
 def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event) -> None:
     """Claim batches and compose their messages until nothing is due or the sender halts."""
+    size = claim_size(job.config.get("SEND_RATE"))
     with Session(job.engine, expire_on_commit=False) as session:
         try:
             while not (halt.is_set() or job.stopping()):
-                claimed = outbox.claim(session, job.clock(), CLAIM_BATCH,
+                claimed = outbox.claim(session, job.clock(), size,
                                        subscriber_id=job.subscriber_id, ids=job.ids)
                 if not claimed:
                     break

@@ -68,5 +68,6 @@ class Enrolment(Base):
     round: Mapped[int] = mapped_column(default=1)
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last lesson was queued (it leaves moments later); the schedule counts from it.
     last_sent_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
