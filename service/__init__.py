@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import config
 
@@ -18,6 +19,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config.setdefault("OUTBOX_DIR", os.path.join(app.instance_path, "outbox"))
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Rate limits and consent records need the client's address, not the proxy's.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from service import cli, extensions, web
 

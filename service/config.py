@@ -65,6 +65,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CLINIC_BOOKING_URL": env("CLINIC_BOOKING_URL", f"{base_url}/#book-placeholder"),
         "CLINIC_TIMEZONE": env("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
         "ALLOWED_ORIGINS": [o.strip() for o in env("ALLOWED_ORIGINS", "").split(",") if o.strip()],
+        # How many reverse proxies (load balancer, platform router) stand before gunicorn.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "STORE_SIGNUP_IP": env("STORE_SIGNUP_IP", "").lower() in ("1", "true", "yes"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "SIGNUP_RATE_LIMIT": env("SIGNUP_RATE_LIMIT", "10 per hour"),

@@ -54,3 +54,18 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert config.from_environment(str(tmp_path))["CLINIC_NAME"] == "Maple Street Massage"
     finally:
         os.environ.pop("CLINIC_NAME", None)  # load_dotenv wrote it; keep other tests clean
+
+
+def test_trusted_proxy_address_is_used_for_the_client(tmp_path: Path) -> None:
+    from flask import request
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'p.sqlite3'}", tmp_path, TRUSTED_PROXIES=1)
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.text == "203.0.113.9"
