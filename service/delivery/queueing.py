@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -89,10 +90,21 @@ def _plan_row(
     if following is None:
         update_values["completed_at"] = now
     else:
-        update_values["next_due_at"] = next_lesson_due(
-            now, now, following.delay_days, row.send_hour, row.timezone, row.weekdays_only
-        )
+        update_values["next_due_at"] = _next_due(row, following.delay_days, now)
     return delivery, update_values
+
+
+def _next_due(row: Row[Any], delay_days: int, now: datetime) -> datetime:
+    """The following lesson's due time; a zone this machine lacks falls back to UTC.
+
+    One bad row must not stop every pass (the forms and the import only accept known zones,
+    but tzdata can change under a running deployment).
+    """
+    try:
+        return next_lesson_due(now, now, delay_days, row.send_hour, row.timezone,
+                               row.weekdays_only)
+    except (ZoneInfoNotFoundError, ValueError):
+        return next_lesson_due(now, now, delay_days, row.send_hour, "UTC", row.weekdays_only)
 
 
 def queue_due_lessons(

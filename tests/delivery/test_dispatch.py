@@ -258,3 +258,20 @@ def test_send_rate_caps_messages_per_second(
     assert elapsed >= 0.5  # 21 messages at 40 per second: 20 intervals of 25 ms
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_subscriber_with_an_unknown_time_zone_does_not_stop_the_pass(
+    mail_app: Flask, smtp_server: SMTPServer
+) -> None:
+    _setup(mail_app, ["odd@example.com", "fine@example.com"])
+    with mail_app.app_context():
+        odd = db.session.scalars(select(Subscriber).where(Subscriber.email == "odd@example.com"))
+        odd.one().timezone = "Nowhere/Atlantis"
+        db.session.commit()
+
+    counts = run_pass(mail_app, MONDAY_9AM)
+
+    assert counts.sent == 2
+    with mail_app.app_context():
+        dues = {e.next_due_at for e in db.session.scalars(select(Enrolment))}
+    assert datetime(2026, 3, 3, 9, tzinfo=UTC) in dues  # 09:00 UTC for the unknown zone
