@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f8e669bb88e9
+Revision ID: e834f4704966
 Revises: 
-Create Date: 2026-11-21 07:03:49.282201
+Create Date: 2026-11-21 07:43:52.590724
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f8e669bb88e9'
+revision = 'e834f4704966'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -81,6 +81,7 @@ def upgrade():
     op.create_table('enrolment',
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
     sa.Column('last_position_sent', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_sent_at', sa.DateTime(timezone=True), nullable=True),
@@ -113,6 +114,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('lesson_id', sa.Integer(), nullable=True),
     sa.Column('revision_id', sa.Integer(), nullable=True),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
@@ -125,7 +127,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['revision_id'], ['lesson_revision.id'], name=op.f('fk_delivery_revision_id_lesson_revision'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_delivery_subscriber_id_subscriber'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
-    sa.UniqueConstraint('subscriber_id', 'lesson_id', name=op.f('uq_delivery_subscriber_id_lesson_id'))
+    sa.UniqueConstraint('subscriber_id', 'lesson_id', 'round', name=op.f('uq_delivery_subscriber_id_lesson_id_round'))
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
