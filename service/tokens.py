@@ -19,6 +19,9 @@ MAX_AGE = {
 }
 
 
+NOT_VALID = "This link is not valid. Please use the link from your email."
+
+
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=f"subscriber-{purpose}")
 
@@ -35,7 +38,7 @@ def read_token(secret_key: str, purpose: str, token: str) -> str:
     except SignatureExpired as error:
         raise ExpiredToken("This link has expired. Please sign up again.") from error
     except BadSignature as error:
-        raise InvalidToken("This link is not valid. Please use the link from your email.") from error
+        raise InvalidToken(NOT_VALID) from error
     if not isinstance(value, str):
-        raise InvalidToken("This link is not valid. Please use the link from your email.")
+        raise InvalidToken(NOT_VALID)
     return value
