@@ -70,7 +70,7 @@ def _message_size(app: object) -> int:
         delivery = db.session.scalars(select(Delivery).limit(1)).one()
         subscriber = db.session.get(Subscriber, delivery.subscriber_id)
         revision = db.session.get(LessonRevision, delivery.revision_id)
-        return len(compose(delivery, subscriber, revision, app.config, NOW).as_bytes())  # type: ignore[attr-defined]
+        return len(compose(delivery, subscriber, revision, app.config, NOW).raw)  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> None:

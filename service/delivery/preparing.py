@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from service.delivery import outbox
 from service.mail.compose import compose
+from service.mail.message import Outgoing
 from service.models import (
     Delivery,
     DeliveryStatus,
@@ -35,7 +35,7 @@ class Prepared:
     """A claimed row, ready: its message, or why it must be closed without sending."""
 
     delivery: Delivery
-    message: EmailMessage | None = None
+    message: Outgoing | None = None
     revision_id: int | None = None
     closed: tuple[str, str] | None = None  # (final status, reason)
 

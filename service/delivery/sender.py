@@ -113,8 +113,7 @@ def _send_prepared(job: Job, session: Session, transport: Transport, rate: RateL
         retrying = outbox.record_retry(session, delivery, reply, job.clock())
         job.counts.add("retried" if retrying else "failed")
         return error.code is not None  # no reply at all: the server is unreachable
-    outbox.record_sent(session, delivery, item.revision_id, str(item.message["Message-ID"]),
-                       job.clock())
+    outbox.record_sent(session, delivery, item.revision_id, item.message.message_id, job.clock())
     job.counts.add("sent")
     return True
 

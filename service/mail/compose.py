@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from service import links
 from service.mail import message as headers
+from service.mail.message import Outgoing
 from service.mail.render import ClinicSettings, Content, Personal, personalise, render_lesson
 from service.mail.render import cached as cached_render
 
@@ -69,8 +69,8 @@ def newsletter_content(subject: str, preheader: str, body: str) -> Content:
 
 def compose(
     delivery: Any, subscriber: Any, revision: Any, config: Mapping[str, Any], now: datetime
-) -> EmailMessage:
-    """The EmailMessage for one delivery (kinds: confirmation, already_subscribed, lesson)."""
+) -> Outgoing:
+    """The message to send for one delivery (kinds: confirmation, already_subscribed, lesson)."""
     settings = ClinicSettings.from_config(config)
     kind = str(delivery.kind)
     public_id = subscriber.public_id

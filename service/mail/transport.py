@@ -7,11 +7,12 @@ import ssl
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from service.mail.message import Outgoing
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -36,7 +37,7 @@ class PermanentFailure(DeliveryError):
 class Transport:
     """Sends messages; use as a context manager so the connection is closed."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -102,15 +103,15 @@ class SMTPTransport(Transport):
             raise TransientFailure(None, reply) from error
         return smtp
 
-    def _send_once(self, message: EmailMessage) -> None:
+    def _send_once(self, message: Outgoing) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
-        refused = self._smtp.send_message(message)
+        refused = self._smtp.sendmail(message.sender, [message.recipient], message.raw)
         if refused:  # only some recipients refused; we send to one, but be exact
             code, reply = next(iter(refused.values()))
             raise failure(code, reply)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         """Send one message; reconnect once if the connection was dropped."""
         for attempt in (1, 2):
             try:
@@ -148,14 +149,14 @@ class OutboxTransport(Transport):
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         """Write the message as `<UTC timestamp>-<uuid>.eml`, atomically."""
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
         partial = path.with_suffix(".eml.part")
         try:
-            partial.write_bytes(message.as_bytes())
+            partial.write_bytes(message.raw)
             partial.replace(path)  # a reader never sees half a file
         except OSError as error:
             reply = f"cannot write to the outbox {self.directory}: {error}"

@@ -49,7 +49,7 @@ def revision() -> LessonRevision:
 def make(kind: MessageKind, first_name: str = "Maria", **config: Any) -> EmailMessage:
     delivery = Delivery(id=1, subscriber_id=7, kind=kind)
     message = compose(delivery, subscriber(first_name), revision(), {**CONFIG, **config}, NOW)
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -133,6 +133,6 @@ def test_composed_mail_arrives_intact_over_smtp(smtp_server: SMTPServer) -> None
     with open_transport({"SMTP_URL": smtp_server.url}) as transport:
         transport.send(sent)
     (received,) = smtp_server.messages_to("maria@example.com")
-    assert received["Message-ID"] == sent["Message-ID"]
-    assert received["List-Unsubscribe"] == sent["List-Unsubscribe"]
+    assert received["Message-ID"] == sent.message_id
+    assert received["List-Unsubscribe"] == sent.parsed()["List-Unsubscribe"]
     assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
 
 from service.mail.message import (
+    Outgoing,
     build_message,
     clean_name,
     list_id_header,
@@ -21,22 +23,24 @@ NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 LONG_URL = "https://calmhands.example/unsubscribe/" + "A1b2C3d4." * 12
 
 
-def bulk_message(first_name: str = "Maria") -> EmailMessage:
+def bulk_message(first_name: str = "Maria", text: str = "Hi Maria,\n\nThe text part.\n",
+                 html: str = "<p>Hi Maria,</p>") -> Outgoing:
     return build_message(
         mail_from="Calm Hands Massage <hello@calmhands.example>",
         to=recipient("maria@example.com", first_name),
         subject="What sciatica is, in plain words",
-        text="Hi Maria,\n\nThe text part.\n",
-        html="<p>Hi Maria,</p>",
+        text=text,
+        html=html,
         now=NOW,
         list_unsubscribe=list_unsubscribe_header(LONG_URL, "unsubscribe@calmhands.example"),
         list_id=list_id_header("Calm Hands Massage", "Calm Hands <hello@calmhands.example>"),
     )
 
 
-def reparse(message: EmailMessage) -> EmailMessage:
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+def reparse(message: Outgoing) -> EmailMessage:
+    parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
+    assert not parsed.defects and not any(part.defects for part in parsed.iter_parts())
     return parsed
 
 
@@ -65,7 +69,7 @@ def test_text_first_html_last() -> None:
 
 
 def test_list_unsubscribe_stays_on_one_line_in_the_raw_bytes() -> None:
-    raw = bulk_message().as_bytes()
+    raw = bulk_message().raw
     line = next(x for x in raw.split(b"\r\n") if x.startswith(b"List-Unsubscribe:"))
     expected = f"List-Unsubscribe: <{LONG_URL}>, <mailto:unsubscribe@calmhands.example>"
     assert line.decode() == expected
@@ -82,7 +86,7 @@ def test_date_list_id_and_message_id() -> None:
 
 
 def test_message_ids_are_unique() -> None:
-    ids = {bulk_message()["Message-ID"] for _ in range(50)}
+    ids = {reparse(bulk_message())["Message-ID"] for _ in range(50)}
     assert len(ids) == 50
 
 
@@ -94,7 +98,7 @@ def test_transactional_mail_has_no_list_headers() -> None:
         text="t",
         html="<p>h</p>",
         now=NOW,
-    )
+    ).parsed()
     assert message["List-Unsubscribe"] is None
     assert message["List-Unsubscribe-Post"] is None
     assert str(message["To"]) == "maria@example.com"
@@ -116,3 +120,71 @@ def test_a_name_cannot_add_headers_or_recipients(name: str) -> None:
 def test_an_address_with_a_line_break_is_refused() -> None:
     with pytest.raises(ValueError):
         recipient("maria@example.com\r\nBcc: attacker@example.com", "Maria")
+
+
+def body(message: EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("José", "José"), ("Zoë Ann Müller-Łukasiewicz", "Zoë Ann Müller-Łukasiewicz"),
+     ("José\r\nBcc: attacker@example.com", "José Bcc: attacker@example.com"),
+     ("Maria\nX-Evil: 1", "Maria X-Evil: 1")],
+)
+def test_non_ascii_and_line_break_names_give_a_clean_7bit_message(name: str, shown: str) -> None:
+    sent = bulk_message(name, text=f"Hi {shown},\n\nZoë's text.\n", html=f"<p>Hi {shown},</p>")
+    message = reparse(sent)
+    assert message["To"].addresses[0].display_name == shown
+    assert [a.addr_spec for a in message["To"].addresses] == ["maria@example.com"]
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert sorted(message.keys()) == sorted([
+        "From", "Subject", "List-Id", "To", "Date", "Message-ID", "List-Unsubscribe",
+        "List-Unsubscribe-Post", "MIME-Version", "Content-Type"])
+    assert body(message, "plain") == f"Hi {shown},\n\nZoë's text.\n"
+    assert body(message, "html") == f"<p>Hi {shown},</p>\n"
+    assert sent.raw.isascii()
+    assert all(part["Content-Transfer-Encoding"] == "quoted-printable"
+               for part in message.iter_parts())
+
+
+def test_raw_lines_are_crlf_short_and_quoted_printable_lines_at_most_76() -> None:
+    text = "Zoë " * 400 + "\n.\nFrom the clinic\n\rtrailing space \n" + "x" * 2000
+    html = "<p>" + "é" * 1500 + "</p>"
+    sent = bulk_message("José", text=text, html=html)
+    assert sent.raw.isascii()
+    lines = sent.raw.split(b"\r\n")
+    assert not any(b"\r" in line or b"\n" in line for line in lines)
+    assert max(len(line) for line in lines) <= 998
+    header_block, _, bodies = sent.raw.partition(b"\r\n\r\n")
+    assert max(len(line) for line in bodies.split(b"\r\n")) <= 76
+    assert b"\r\n.\r\n" not in sent.raw and b"\r\nFrom " not in bodies
+    message = reparse(sent)
+    assert body(message, "plain") == text.replace("\n\r", "\n\n") + "\n"
+    assert body(message, "html") == html + "\n"
+
+
+def test_boundary_never_appears_in_the_bodies() -> None:
+    sent = bulk_message(text="--===============\n==" * 20, html="=" * 300)
+    boundary = re.search(rb'boundary="([^"]+)"', sent.raw)
+    assert boundary
+    assert sent.raw.count(b"--" + boundary.group(1)) == 3  # two parts and the close
+    assert body(reparse(sent), "plain").startswith("--===============\n==")
+
+
+@pytest.mark.parametrize("bad", ["<https://x.example/u>\r\nBcc: a@example.com",
+                                 "<https://x.example/" + "u" * 1000 + ">"])
+def test_header_values_with_line_breaks_or_too_long_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        build_message(mail_from="Calm Hands <hello@calmhands.example>",
+                      to=recipient("maria@example.com", "Maria"), subject="Hello", text="t",
+                      html="h", now=NOW, list_unsubscribe=bad)
+
+
+def test_envelope_matches_the_headers() -> None:
+    sent = bulk_message()
+    assert sent.sender == "hello@calmhands.example"
+    assert sent.recipient == "maria@example.com"
+    assert reparse(sent)["Message-ID"] == sent.message_id

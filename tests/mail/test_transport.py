@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from service.mail.message import build_message, recipient
+from service.mail.message import Outgoing, build_message, recipient
 from service.mail.transport import (
     OutboxTransport,
     PermanentFailure,
@@ -23,7 +23,7 @@ from tests.smtp_server import SMTPServer, free_port
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
-def message_to(address: str, subject: str = "Hello") -> email.message.EmailMessage:
+def message_to(address: str, subject: str = "Hello") -> Outgoing:
     return build_message(
         mail_from="Calm Hands Massage <hello@calmhands.example>",
         to=recipient(address, "Maria"),
