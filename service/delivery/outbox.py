@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.delivery.database import begin_write, is_postgres
@@ -131,16 +131,42 @@ _MARK_SENT = (
 )
 
 
-def record_sent(
-    session: Session, delivery: Delivery, revision_id: int | None, message_id: str, now: datetime
-) -> None:
-    """The message left: say so durably at once (this commit is what prevents a repeat).
+class SentMarks:
+    """Records "sent" for one sending thread: one autocommitted UPDATE per message.
 
-    One UPDATE and a commit, nothing more: this runs once per message, so it sets the pace.
+    The mark is what prevents a repeat, so it is durable before the next message goes. Its
+    own connection in autocommit makes it one round trip (no BEGIN / COMMIT). On PostgreSQL
+    synchronous_commit is off for this connection only: the commit is still atomic and
+    survives a killed dispatch process; a PostgreSQL server crash can lose the last few
+    hundred milliseconds of marks, and those messages then go again, the trade SQLite's
+    synchronous=NORMAL already makes (service/delivery/database.py). The connection is
+    discarded at the end, never pooled, so the setting reaches nothing else.
     """
-    session.execute(_MARK_SENT, {"b_id": delivery.id, "b_sent_at": now,
-                                 "b_revision_id": revision_id, "b_message_id": message_id[:255]})
-    session.commit()
+
+    def __init__(self, engine: Engine) -> None:
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.postgres = self.connection.dialect.name == "postgresql"
+        if self.postgres:
+            self.connection.exec_driver_sql("SET synchronous_commit = off")
+
+    def record_sent(self, delivery: Delivery, revision_id: int | None, message_id: str,
+                    now: datetime) -> None:
+        """The message left: say so durably at once, before the next one goes."""
+        self.connection.execute(_MARK_SENT, {"b_id": delivery.id, "b_sent_at": now,
+                                             "b_revision_id": revision_id,
+                                             "b_message_id": message_id[:255]})
+
+    def close(self) -> None:
+        """Drop the connection (PostgreSQL: closed, so its setting dies with it)."""
+        if self.postgres:
+            self.connection.invalidate()
+        self.connection.close()
+
+    def __enter__(self) -> SentMarks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def record_retry(session: Session, delivery: Delivery, reply: str, now: datetime) -> bool:

@@ -89,8 +89,8 @@ class Job:
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
 
-def _send_prepared(job: Job, session: Session, transport: Transport, rate: RateLimit,
-                   item: Prepared) -> bool:
+def _send_prepared(job: Job, session: Session, marks: outbox.SentMarks, transport: Transport,
+                   rate: RateLimit, item: Prepared) -> bool:
     """Send one prepared row and record the outcome; False when SMTP cannot be reached."""
     delivery = item.delivery
     if delivery.subscriber_id in job.suppressed:
@@ -113,7 +113,7 @@ def _send_prepared(job: Job, session: Session, transport: Transport, rate: RateL
         retrying = outbox.record_retry(session, delivery, reply, job.clock())
         job.counts.add("retried" if retrying else "failed")
         return error.code is not None  # no reply at all: the server is unreachable
-    outbox.record_sent(session, delivery, item.revision_id, item.message.message_id, job.clock())
+    marks.record_sent(delivery, item.revision_id, item.message.message_id, job.clock())
     job.counts.add("sent")
     return True
 
@@ -140,11 +140,11 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     finished = False  # whether the preparer's closing None has been read
     try:
         with Session(job.engine, expire_on_commit=False) as session, \
-                open_transport(job.config) as transport:
+                outbox.SentMarks(job.engine) as marks, open_transport(job.config) as transport:
             while (item := ready.get()) is not None:
                 if job.stopping() or halt.is_set():
                     outbox.release(session, [item.delivery.id])
-                elif not _send_prepared(job, session, transport, rate, item):
+                elif not _send_prepared(job, session, marks, transport, rate, item):
                     halt.set()  # leave the rest for a later pass instead of spending attempts
                     job.halted.set()
             finished = True

@@ -275,3 +275,27 @@ def test_a_subscriber_with_an_unknown_time_zone_does_not_stop_the_pass(
     with mail_app.app_context():
         dues = {e.next_due_at for e in db.session.scalars(select(Enrolment))}
     assert datetime(2026, 3, 3, 9, tzinfo=UTC) in dues  # 09:00 UTC for the unknown zone
+
+
+def test_each_sent_row_records_its_message_id_and_no_setting_leaks_into_the_pool(
+    mail_app: Flask, smtp_server: SMTPServer
+) -> None:
+    emails = ["ann@example.com", "bob@example.com"]
+    _setup(mail_app, emails)
+
+    run_pass(mail_app, MONDAY_9AM)
+
+    for email in emails:
+        [delivery] = _deliveries(mail_app, email)
+        [message] = smtp_server.messages_to(email)
+        assert delivery.status == "sent" and delivery.message_id == message["Message-ID"]
+    with mail_app.app_context():
+        connections = [db.engine.connect() for _ in range(5)]  # every idle pooled one, and more
+        try:
+            if db.engine.dialect.name == "postgresql":  # the marks' synchronous_commit=off
+                settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar()
+                            for c in connections}
+                assert settings == {"on"}
+        finally:
+            for connection in connections:
+                connection.close()
