@@ -1,7 +1,8 @@
 """Deliver the outbox: claim a batch, compose and send each row, record each at once.
 
 One SMTP connection per sending thread, reused for every message it sends; SMTP_CONNECTIONS
-threads run side by side, each with its own connection and database session.
+threads run side by side, each with its own connection and database session, plus one
+database connection that only records "sent" (outbox.SentMarks: one round trip per message).
 """
 
 from __future__ import annotations
