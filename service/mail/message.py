@@ -103,6 +103,8 @@ def _frame(mail_from: str, subject: str, list_id: str | None,
     for name, value in (("From", mail_from), ("Subject", clean_name(subject, limit=200)),
                         ("List-Id", list_id)):
         if value:
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"{name} header cannot contain a line break: {value[:80]!r}")
             folded = POLICY.header_factory(name, value).fold(policy=POLICY).encode("ascii")
             if any(len(line) > MAX_LINE for line in folded.split(b"\r\n")):
                 raise ValueError(f"{name} header is too long: {value[:80]!r}")

@@ -183,6 +183,13 @@ def test_header_values_with_line_breaks_or_too_long_are_refused(bad: str) -> Non
                       html="h", now=NOW, list_unsubscribe=bad)
 
 
+def test_a_sender_with_a_line_break_is_refused() -> None:
+    with pytest.raises(ValueError, match="line break"):
+        build_message(mail_from="Calm Hands <hello@calmhands.example>\r\nBcc: a@example.com",
+                      to=recipient("maria@example.com", "Maria"), subject="Hello", text="t",
+                      html="h", now=NOW)
+
+
 def test_envelope_matches_the_headers() -> None:
     sent = bulk_message()
     assert sent.sender == "hello@calmhands.example"
