@@ -139,8 +139,8 @@ class SentMarks:
     synchronous_commit is off for this connection only: the commit is still atomic and
     survives a killed dispatch process; a PostgreSQL server crash can lose the last few
     hundred milliseconds of marks, and those messages then go again, the trade SQLite's
-    synchronous=NORMAL already makes (service/delivery/database.py). The connection is
-    discarded at the end, never pooled, so the setting reaches nothing else.
+    synchronous=NORMAL already makes (service/delivery/database.py). The setting is reset
+    before the connection goes back to the pool, so it reaches nothing else.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -157,9 +157,12 @@ class SentMarks:
                                              "b_message_id": message_id[:255]})
 
     def close(self) -> None:
-        """Drop the connection (PostgreSQL: closed, so its setting dies with it)."""
+        """Give the connection back as it was; one that cannot be reset is discarded."""
         if self.postgres:
-            self.connection.invalidate()
+            try:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+            except Exception:  # a broken connection: never pool it with the setting on
+                self.connection.invalidate()
         self.connection.close()
 
     def __enter__(self) -> SentMarks:

@@ -296,6 +296,7 @@ def test_each_sent_row_records_its_message_id_and_no_setting_leaks_into_the_pool
                 settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar()
                             for c in connections}
                 assert settings == {"on"}
+                assert not any(c.connection.dbapi_connection.autocommit for c in connections)
         finally:
             for connection in connections:
                 connection.close()
