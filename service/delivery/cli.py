@@ -74,6 +74,8 @@ def import_command(path: str) -> None:
         click.echo(f"line {line}: {problem}", err=True)
     click.echo(f"imported={report.imported} confirmed={report.confirmed} "
                f"pending={report.pending} errors={len(report.errors)}")
+    if report.errors:  # the good rows are in; a script still learns that some were not
+        raise SystemExit(1)
 
 
 @subscribers_cli.command("export")

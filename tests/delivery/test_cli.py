@@ -64,7 +64,7 @@ def test_import_reports_bad_rows_by_line_and_imports_the_rest(app: Flask, tmp_pa
 
     result = app.test_cli_runner().invoke(args=["subscribers", "import", str(source)])
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "imported=2 confirmed=1 pending=1 errors=5" in result.output
     for line in (4, 5, 6, 7, 8):
         assert f"line {line}:" in result.output
