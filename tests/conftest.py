@@ -113,3 +113,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return "database tests: SQLite and PostgreSQL (TEST_DATABASE_URL)"
+    return "database tests: SQLite only; set TEST_DATABASE_URL to run them on PostgreSQL too"
