@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import socket
-import time
 from typing import Any
 
 
@@ -53,11 +52,6 @@ class Sink:
     @property
     def count(self) -> int:
         return int(self._count.value)
-
-    def wait_for(self, count: int, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while self.count < count and time.monotonic() < deadline:
-            time.sleep(0.01)
 
     def __enter__(self) -> Sink:
         self._process.start()

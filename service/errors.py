@@ -26,8 +26,3 @@ class InvalidToken(ServiceError):
 
 class ExpiredToken(InvalidToken):
     title = "This link has expired"
-
-
-class NotFound(ServiceError):
-    status_code = 404
-    title = "Not found"

@@ -70,7 +70,3 @@ def next_lesson_due(
         candidate = next_slot(now, send_hour, zone, weekdays_only)
     return candidate
 
-
-def resume_due(now: datetime, send_hour: int, zone: str, weekdays_only: bool) -> datetime:
-    """After a pause (or a preference change), the next lesson goes at the next send hour."""
-    return next_slot(now, send_hour, zone, weekdays_only)

@@ -1,9 +1,8 @@
-"""Helpers shared by the public views: the clock, signed links, and sending after commit."""
+"""Helpers shared by the public views: signed links, committing, and sending after commit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TypeVar
 
 from flask import current_app
@@ -12,15 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from service import tokens
 from service.delivery.outbox import send_now
 from service.extensions import db
-from service.models import Subscriber, utcnow
+from service.models import Subscriber
 from service.subscriptions import operations
 
 T = TypeVar("T")
-
-
-def now() -> datetime:
-    """The instant this request acts at."""
-    return utcnow()
 
 
 def subscriber_from(token: str, purpose: str) -> Subscriber:

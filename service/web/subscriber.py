@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from service import tokens
 from service.extensions import csrf, db
-from service.models import Subscriber, SubscriberStatus
+from service.models import Subscriber, SubscriberStatus, utcnow
 from service.subscriptions import consent, operations, preferences
 from service.subscriptions.preferences import Scope
 from service.subscriptions.validation import FieldError, parse_preferences, require_consent
-from service.web.common import now, send_after_commit, subscriber_from
+from service.web.common import send_after_commit, subscriber_from
 
 bp = Blueprint("subscriber", __name__)
 
@@ -67,7 +67,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
         return render_template("deleted.html"), 200
     one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
     scope = Scope.COURSE if not one_click and request.form.get("scope") == "course" else Scope.ALL
-    preferences.unsubscribe(db.session, subscriber, scope, now())
+    preferences.unsubscribe(db.session, subscriber, scope, utcnow())
     db.session.commit()
     return _left_page(subscriber, scope)
 
@@ -88,7 +88,7 @@ def subscribe_again(token: str) -> tuple[str, int]:
                    "consent_version": version},
         ip_address=request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None,
     )
-    ids = operations.subscribe_again(db.session, subscriber, signup, now())
+    ids = operations.subscribe_again(db.session, subscriber, signup, utcnow())
     db.session.commit()
     send_after_commit(ids)
     return render_template("check_inbox.html", message=None), 200
@@ -145,7 +145,7 @@ def save_preferences(token: str) -> Any:
             values[box] = box in request.form
         page = _preferences_page(token, subscriber, values, {error.field: error.message})
         return page, 400
-    preferences.update_preferences(db.session, subscriber, chosen, now())
+    preferences.update_preferences(db.session, subscriber, chosen, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="saved"), 303)
 
@@ -154,7 +154,7 @@ def save_preferences(token: str) -> Any:
 def restart(token: str) -> BaseResponse:
     """Start the course again from lesson 1."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.restart_course(db.session, subscriber, now())
+    preferences.restart_course(db.session, subscriber, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="restarted"), 303)
 
@@ -180,6 +180,6 @@ def delete_page(token: str) -> str:
 def delete(token: str) -> str:
     """Delete the subscriber and everything about them; keep only a count."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.erase(db.session, subscriber, now())
+    preferences.erase(db.session, subscriber, utcnow())
     db.session.commit()
     return render_template("deleted.html")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.course.schedule import is_deliverable, next_lesson_due, next_slot, resume_due, slot
+from service.course.schedule import is_deliverable, next_lesson_due, next_slot, slot
 
 NY = "America/New_York"
 BERLIN = "Europe/Berlin"
@@ -106,10 +106,8 @@ def test_next_lesson_due_is_never_in_the_past(previous: str, now: str, expected:
         ("2026-03-07 10:00", False, "2026-03-07 14:00"),  # Saturday, every day: today
     ],
 )
-def test_resume_continues_at_the_next_send_hour(
-    now: str, weekdays_only: bool, expected: str
-) -> None:
-    assert resume_due(utc(now), 9, NY, weekdays_only) == utc(expected)
+def test_next_slot_is_the_next_send_hour(now: str, weekdays_only: bool, expected: str) -> None:
+    assert next_slot(utc(now), 9, NY, weekdays_only) == utc(expected)
 
 
 def test_next_slot_is_strictly_after() -> None:
