@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
 
     from service import cli, extensions, web
+    from service.delivery import database  # noqa: F401 - SQLite: WAL and busy_timeout on connect
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(

@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 # Imported for its side effect: SQLite connections get WAL and a busy timeout (see there).
-from service.delivery import database  # noqa: F401
 from service.errors import InvalidInput
 from service.models import utcnow
 
