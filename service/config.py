@@ -57,6 +57,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "BASE_URL": base_url,
         "SMTP_URL": env("SMTP_URL") or None,
         "SMTP_CONNECTIONS": _int("SMTP_CONNECTIONS", 1),
+        "SMTP_TIMEOUT": _float("SMTP_TIMEOUT", 30.0),
         "SEND_RATE": _float("SEND_RATE", None),
         "MAIL_FROM": env("MAIL_FROM", "Clinic (placeholder) <hello@clinic.invalid>"),
         "MAIL_UNSUBSCRIBE_MAILTO": env("MAIL_UNSUBSCRIBE_MAILTO") or None,

@@ -54,9 +54,10 @@ def _state(subscriber: Subscriber) -> dict[str, Any]:
         course = f"paused until {day(until, subscriber.timezone, locale)}"
     else:
         course = "on"
+    until_text = day(until, subscriber.timezone, locale) if until is not None else None
     stopped = subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED)
     newsletter = "on" if subscriber.newsletter_enabled and not stopped else "off"
-    return {"course": course, "newsletter": newsletter, "stopped": stopped}
+    return {"course": course, "newsletter": newsletter, "stopped": stopped, "until": until_text}
 
 
 def _left_page(
