@@ -217,3 +217,35 @@ def test_an_unsubscribed_person_sees_the_way_back(
     page = web.get(path).text
     assert "You are unsubscribed" in page and "subscribe-again" in page
     assert "Restart the course" not in page
+
+
+def test_a_week_long_pause_is_honoured_by_dispatch(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    path = _preferences_path(web, smtp_server)
+    usual = _ann(mail_app)[1].next_due_at  # lesson 2, tomorrow at 9
+    web.post(f"{path}/pause", data={"csrf_token": csrf_token(web.get(path).text), "for": "week"})
+    ann, enrolment = _ann(mail_app)
+    runner = mail_app.test_cli_runner()
+    sent = len(smtp_server.messages_to("ann@example.com"))
+    for moment in (usual, ann.paused_until, enrolment.next_due_at):
+        result = runner.invoke(args=["dispatch", "--now", moment.isoformat()])
+        assert result.exit_code == 0, result.output
+        if moment < enrolment.next_due_at:
+            assert len(smtp_server.messages_to("ann@example.com")) == sent, moment
+    assert len(smtp_server.messages_to("ann@example.com")) == sent + 1  # lesson 2, on time
+
+
+def test_a_zone_outside_the_list_is_kept_and_shown(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    path = _preferences_path(web, smtp_server)
+    with mail_app.app_context():
+        row = db.session.scalar(select(Subscriber).where(Subscriber.email == "ann@example.com"))
+        row.timezone = "US/Eastern"  # e.g. from a CSV import: valid, but not one we list
+        db.session.commit()
+    page = web.get(path).text
+    assert '<option value="US/Eastern" selected>US/Eastern (your current setting)</option>' in page
+    assert web.post(path, data=_form(page, send_hour="8")).status_code == 303
+    ann, _ = _ann(mail_app)
+    assert (ann.timezone, ann.send_hour) == ("US/Eastern", 8)
