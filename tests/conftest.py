@@ -123,6 +123,9 @@ def pytest_report_header() -> str:
 
 
 def _runs_on_postgres(item: pytest.Item) -> bool:
+    """A PostgreSQL variant of a database test, or a test asking for PostgreSQL itself."""
+    if "postgres_schema" in getattr(item, "fixturenames", ()):
+        return True
     callspec = getattr(item, "callspec", None)
     return callspec is not None and "postgresql" in callspec.params.values()
 
