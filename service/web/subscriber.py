@@ -41,20 +41,17 @@ def _preferences_token(subscriber: Subscriber) -> str:
 
 def _state(subscriber: Subscriber) -> dict[str, Any]:
     """What we now send to this subscriber, in words, for the page after a choice."""
-    now = utcnow()
-    until = held_until(subscriber.paused_until, now)
+    until = held_until(subscriber.paused_until, utcnow())
     locale = current_app.config["CLINIC_LOCALE"]
-    if subscriber.status != SubscriberStatus.ACTIVE:
-        course = "off"
-    elif not subscriber.course_enabled:
+    until_text = day(until, subscriber.timezone, locale) if until is not None else None
+    if not subscriber.is_active or not subscriber.course_enabled:
         course = "off"
     elif subscriber.paused:
         course = "paused until you resume"
-    elif until is not None:
-        course = f"paused until {day(until, subscriber.timezone, locale)}"
+    elif until_text is not None:
+        course = f"paused until {until_text}"
     else:
         course = "on"
-    until_text = day(until, subscriber.timezone, locale) if until is not None else None
     stopped = subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED)
     newsletter = "on" if subscriber.newsletter_enabled and not stopped else "off"
     return {"course": course, "newsletter": newsletter, "stopped": stopped, "until": until_text}
