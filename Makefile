@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` serves on PORT (default 5000); links in emails follow it unless BASE_URL is set.
+PORT ?= 5000
 
 .PHONY: run test install browser lint bench clean
 
@@ -24,7 +26,7 @@ browser:
 run: $(STAMP)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi lessons import
-	$(BIN)/honcho -f Procfile.dev start
+	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

@@ -19,6 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config.setdefault("OUTBOX_DIR", os.path.join(app.instance_path, "outbox"))
+    if warning := config.placeholder_warning(app.config):
+        app.logger.warning(warning)
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Rate limits and consent records need the client's address, not the proxy's.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

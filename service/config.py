@@ -10,6 +10,8 @@ from typing import Any
 from dotenv import load_dotenv
 
 DEFAULT_TIMEZONE = "America/New_York"
+DEFAULT_LOCALE = "en_US"
+PLACEHOLDER_DOMAIN = "clinic.invalid"
 
 
 def database_url(raw: str | None, instance_path: str) -> str:
@@ -47,13 +49,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     """Read every setting PRODUCT.md names; missing ones get their local default."""
     load_dotenv(os.environ.get("DOTENV_PATH", ".env"))
     env = os.environ.get
-    base_url = env("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Unset, BASE_URL follows PORT, so `PORT=8000 make run` mails links that work.
+    base_url = env("BASE_URL", f"http://127.0.0.1:{env('PORT') or 5000}").rstrip("/")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
         "SECRET_KEY": secret_key(env("SECRET_KEY"), instance_path),
         "BASE_URL": base_url,
         "SMTP_URL": env("SMTP_URL") or None,
         "SMTP_CONNECTIONS": _int("SMTP_CONNECTIONS", 1),
+        "SMTP_TIMEOUT": _float("SMTP_TIMEOUT", 30.0),
         "SEND_RATE": _float("SEND_RATE", None),
         "MAIL_FROM": env("MAIL_FROM", "Clinic (placeholder) <hello@clinic.invalid>"),
         "MAIL_UNSUBSCRIBE_MAILTO": env("MAIL_UNSUBSCRIBE_MAILTO") or None,
@@ -64,6 +68,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CLINIC_PHONE": env("CLINIC_PHONE", "(000) 000-0000 (placeholder phone)"),
         "CLINIC_BOOKING_URL": env("CLINIC_BOOKING_URL", f"{base_url}/#book-placeholder"),
         "CLINIC_TIMEZONE": env("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
+        # How pages write times and dates (9 AM in en_US, 09:00 in en_GB): a CLDR locale.
+        "CLINIC_LOCALE": env("CLINIC_LOCALE", DEFAULT_LOCALE),
         "ALLOWED_ORIGINS": [o.strip() for o in env("ALLOWED_ORIGINS", "").split(",") if o.strip()],
         # How many reverse proxies (load balancer, platform router) stand before gunicorn.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
@@ -73,3 +79,32 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def placeholder_settings(settings: dict[str, Any]) -> list[str]:
+    """The clinic settings still at their placeholders, by variable name."""
+    found = [
+        name for name in ("CLINIC_NAME", "CLINIC_POSTAL_ADDRESS", "CLINIC_PHONE")
+        if "placeholder" in str(settings.get(name, "")).lower()
+    ]
+    if PLACEHOLDER_DOMAIN in str(settings.get("MAIL_FROM", "")):
+        found.append("MAIL_FROM")
+    booking = str(settings.get("CLINIC_BOOKING_URL", ""))
+    if "placeholder" in booking or booking.rstrip("/") == str(settings.get("BASE_URL", "")):
+        found.append("CLINIC_BOOKING_URL")
+    return found
+
+
+def placeholder_warning(settings: dict[str, Any]) -> str | None:
+    """A loud message when real mail would go out with placeholder clinic details."""
+    if not settings.get("SMTP_URL"):
+        return None  # the dev outbox: placeholders are expected
+    names = placeholder_settings(settings)
+    if not names:
+        return None
+    line = "!" * 72
+    return (
+        f"{line}\nSMTP_URL is set, so real email will be sent, but these clinic settings are "
+        f"still placeholders: {', '.join(names)}.\nPatients would see them in every email "
+        f"footer. Set them (see README, Configuration) before sending.\n{line}"
+    )

@@ -25,4 +25,10 @@ class InvalidToken(ServiceError):
 
 
 class ExpiredToken(InvalidToken):
+    """A genuine link past its age; `purpose` says which kind, so the page can help."""
+
     title = "This link has expired"
+
+    def __init__(self, message: str = "", purpose: str = "") -> None:
+        super().__init__(message)
+        self.purpose = purpose

@@ -20,6 +20,10 @@ MAX_AGE = {
 
 
 NOT_VALID = "This link is not valid. Please use the link from your email."
+EXPIRED = (
+    "For your privacy, the links in our emails work for a limited time, and this one is "
+    "past it. We can email you a fresh one."
+)
 
 
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
@@ -36,7 +40,21 @@ def read_token(secret_key: str, purpose: str, token: str) -> str:
     try:
         value = _serializer(secret_key, purpose).loads(token, max_age=MAX_AGE[purpose])
     except SignatureExpired as error:
-        raise ExpiredToken("This link has expired. Please sign up again.") from error
+        raise ExpiredToken(EXPIRED, purpose) from error
+    except BadSignature as error:
+        raise InvalidToken(NOT_VALID) from error
+    if not isinstance(value, str):
+        raise InvalidToken(NOT_VALID)
+    return value
+
+
+def read_token_any_age(secret_key: str, purpose: str, token: str) -> str:
+    """Like read_token, but a genuine signature of any age is accepted.
+
+    Only for stopping mail: an unsubscribe must never fail because the email was old.
+    """
+    try:
+        value = _serializer(secret_key, purpose).loads(token)
     except BadSignature as error:
         raise InvalidToken(NOT_VALID) from error
     if not isinstance(value, str):

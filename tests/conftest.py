@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -119,3 +120,32 @@ def pytest_report_header() -> str:
     if POSTGRES_URL:
         return "database tests: SQLite and PostgreSQL (TEST_DATABASE_URL)"
     return "database tests: SQLite only; set TEST_DATABASE_URL to run them on PostgreSQL too"
+
+
+def _runs_on_postgres(item: pytest.Item) -> bool:
+    """A PostgreSQL variant of a database test, or a test asking for PostgreSQL itself."""
+    if "postgres_schema" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without TEST_DATABASE_URL, leave the PostgreSQL variants out (one line says so)."""
+    if POSTGRES_URL:
+        return
+    left_out = [item for item in items if _runs_on_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _runs_on_postgres(item)]
+    config.stash[_LEFT_OUT] = len(left_out)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if left_out := config.stash.get(_LEFT_OUT, 0):
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL tests not run: set TEST_DATABASE_URL to run them too"
+        )

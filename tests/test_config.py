@@ -36,7 +36,8 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
 def test_service_starts_with_no_variables_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("DATABASE_URL", "SECRET_KEY", "BASE_URL", "SMTP_URL", "MAIL_FROM", "CLINIC_NAME"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "BASE_URL", "SMTP_URL", "MAIL_FROM", "CLINIC_NAME",
+                 "PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env here
     settings = config.from_environment(str(tmp_path))
@@ -69,3 +70,45 @@ def test_trusted_proxy_address_is_used_for_the_client(tmp_path: Path) -> None:
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.text == "203.0.113.9"
+
+
+def test_base_url_follows_port_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8123")
+    assert config.from_environment(str(tmp_path))["BASE_URL"] == "http://127.0.0.1:8123"
+    monkeypatch.setenv("BASE_URL", "https://learn.calmhands.example/")
+    assert config.from_environment(str(tmp_path))["BASE_URL"] == "https://learn.calmhands.example"
+
+
+PLACEHOLDERS = {
+    "CLINIC_NAME": "Your Massage Clinic (placeholder name)",
+    "MAIL_FROM": "Clinic (placeholder) <hello@clinic.invalid>",
+    "CLINIC_BOOKING_URL": "http://localhost/#book-placeholder",
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({}, None),  # every clinic setting real: quiet
+        (PLACEHOLDERS, ["CLINIC_NAME", "MAIL_FROM", "CLINIC_BOOKING_URL"]),
+        ({"CLINIC_BOOKING_URL": "http://localhost/"}, ["CLINIC_BOOKING_URL"]),  # the signup page
+        ({**PLACEHOLDERS, "SMTP_URL": None}, None),  # the dev outbox: placeholders are fine
+    ],
+)
+def test_placeholders_with_real_smtp_warn_loudly_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, overrides: dict[str, object],
+    warned: list[str] | None,
+) -> None:
+    from tests.conftest import make_app
+
+    settings = {"SMTP_URL": "smtp://mail.example:587", **overrides}
+    with caplog.at_level("WARNING"):
+        make_app(f"sqlite:///{tmp_path / 'w.sqlite3'}", tmp_path, **settings)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if warned is None:
+        assert not [w for w in warnings if "placeholder" in w]
+    else:
+        [message] = [w for w in warnings if "placeholder" in w]
+        assert "real email will be sent" in message and ", ".join(warned) in message

@@ -20,6 +20,17 @@ def is_deliverable(status: str, paused: bool, course_enabled: bool) -> bool:
     return status == "active" and not paused and course_enabled
 
 
+def held_until(paused_until: datetime | None, now: datetime) -> datetime | None:
+    """The end of a pause-until still running at `now`, else None."""
+    return paused_until if paused_until is not None and paused_until > now else None
+
+
+def week_from(now: datetime, zone: str) -> datetime:
+    """Where "pause for a week" ends: the start of the local day seven days after `now`."""
+    day = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=7)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def _allowed(day: date, weekdays_only: bool) -> bool:
     return not weekdays_only or day.weekday() < SATURDAY
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from service.course.schedule import is_deliverable, next_lesson_due
+from service.course.schedule import held_until, is_deliverable, next_lesson_due, next_slot
 from service.models import (
     Delivery,
     DeliveryStatus,
@@ -121,22 +121,29 @@ def reschedule(session: Session, subscriber: Subscriber, now: datetime) -> Enrol
 
     Paused, course off, unsubscribed or suppressed: nothing is due (next_due_at NULL) and
     unsent queued lessons are taken back. Otherwise the next lesson is due at the send hour
-    its gap asks for, counted from the last lesson sent, and never in the past.
+    its gap asks for, counted from the last lesson sent, and never in the past, nor before
+    a pause-until ends (a lesson queued before such a pause is taken back to wait too).
     """
     enrolment = session.get(Enrolment, subscriber.id)
     if enrolment is None:
         return None
     plan = CoursePlan.load(session)
-    if not is_deliverable(subscriber.status, subscriber.paused, subscriber.course_enabled):
+    held = held_until(subscriber.paused_until, now)
+    if held is not None or not is_deliverable(
+        subscriber.status, subscriber.paused, subscriber.course_enabled
+    ):
         _take_back_queued_lessons(session, plan, enrolment)
+    if not is_deliverable(subscriber.status, subscriber.paused, subscriber.course_enabled):
         enrolment.next_due_at = None
     elif plan.after(enrolment.last_position_sent) is None:
         enrolment.next_due_at = None
     elif enrolment.last_position_sent == 0 or enrolment.last_sent_at is None:
-        enrolment.next_due_at = now  # lesson 1 (or a first lesson never sent) goes at once
+        # Lesson 1 (or a first lesson never sent) goes at once, or at the end of the pause.
+        enrolment.next_due_at = now if held is None else next_slot(
+            held, subscriber.send_hour, subscriber.timezone, subscriber.weekdays_only)
     else:
         enrolment.next_due_at = due_after_sending(
-            plan, subscriber, enrolment.last_position_sent, enrolment.last_sent_at, now
+            plan, subscriber, enrolment.last_position_sent, enrolment.last_sent_at, held or now
         )
     session.flush()
     return enrolment

@@ -38,7 +38,9 @@ class Subscriber(Base):
     status: Mapped[str] = mapped_column(String(16), default=SubscriberStatus.PENDING, index=True)
     course_enabled: Mapped[bool] = mapped_column(default=True)
     newsletter_enabled: Mapped[bool] = mapped_column(default=False)
-    paused: Mapped[bool] = mapped_column(default=False)
+    paused: Mapped[bool] = mapped_column(default=False)  # until they resume
+    # A pause that ends by itself: no lesson is due before this instant (UTC).
+    paused_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]

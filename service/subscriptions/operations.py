@@ -81,6 +81,7 @@ def _restart_as_pending(subscriber: Subscriber) -> None:
     subscriber.unsubscribed_at = None
     subscriber.course_enabled = True
     subscriber.paused = False
+    subscriber.paused_until = None
 
 
 def sign_up(
@@ -131,6 +132,23 @@ def subscribe_again(
     _record_consent(session, subscriber, request, now)
     session.flush()
     return [queue_message(session, subscriber, MessageKind.CONFIRMATION, now).id]
+
+
+def send_fresh_links(session: Session, email: str, now: datetime) -> list[int]:
+    """Queue fresh links for an address, if it is on the list; the caller answers the same.
+
+    Pending: a new confirmation email. Active: the already-subscribed email, whose button and
+    footer carry fresh preferences and unsubscribe links. Unknown, unsubscribed or
+    suppressed: nothing (we do not write to people who asked us not to).
+    """
+    subscriber = find_by_email(session, email)
+    if subscriber is None:
+        return []
+    if subscriber.status == SubscriberStatus.PENDING:
+        return [queue_message(session, subscriber, MessageKind.CONFIRMATION, now).id]
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        return [queue_message(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now).id]
+    return []
 
 
 def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Subscriber:

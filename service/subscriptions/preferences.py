@@ -73,10 +73,27 @@ def update_preferences(
     subscriber.first_name = preferences.first_name
     subscriber.timezone = preferences.timezone
     subscriber.send_hour = preferences.send_hour
-    subscriber.paused = preferences.paused
     subscriber.course_enabled = preferences.course_enabled
     subscriber.newsletter_enabled = preferences.newsletter_enabled
     subscriber.weekdays_only = preferences.weekdays_only
+    session.flush()
+    enrolment.reschedule(session, subscriber, now)
+
+
+def pause(
+    session: Session, subscriber: Subscriber, until: datetime | None, now: datetime
+) -> None:
+    """Pause until `until` (the pause then ends by itself), or until they resume (None)."""
+    subscriber.paused = until is None
+    subscriber.paused_until = until
+    session.flush()
+    enrolment.reschedule(session, subscriber, now)
+
+
+def resume(session: Session, subscriber: Subscriber, now: datetime) -> None:
+    """End any pause now: the next lesson goes at its next send hour."""
+    subscriber.paused = False
+    subscriber.paused_until = None
     session.flush()
     enrolment.reschedule(session, subscriber, now)
 
@@ -87,6 +104,7 @@ def restart_course(session: Session, subscriber: Subscriber, now: datetime) -> N
         return
     subscriber.course_enabled = True
     subscriber.paused = False
+    subscriber.paused_until = None
     session.flush()
     enrolment.restart(session, subscriber, now)
 
@@ -102,7 +120,8 @@ def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
         "course_enabled", "newsletter_enabled", "paused",
     )
     person: dict[str, Any] = {name: getattr(subscriber, name) for name in fields}
-    for name in ("created_at", "confirmed_at", "unsubscribed_at", "suppressed_at"):
+    for name in ("paused_until", "created_at", "confirmed_at", "unsubscribed_at",
+                 "suppressed_at"):
         person[name] = _iso(getattr(subscriber, name))
     consents = [
         {

@@ -73,10 +73,14 @@ def clean_first_name(raw: str | None) -> str:
     return name
 
 
+def is_ticked(given: object) -> bool:
+    """Whether a form value means a ticked box (or JSON `true`)."""
+    return given is True or (isinstance(given, str) and given.lower() in _TICKED)
+
+
 def require_consent(given: object) -> None:
     """Consent must be a positive act: a ticked box or JSON `true`, nothing else."""
-    ticked = given is True or (isinstance(given, str) and given.lower() in _TICKED)
-    if not ticked:
+    if not is_ticked(given):
         raise FieldError("consent", "Please tick the box to say you agree to receive the emails.")
 
 
@@ -113,12 +117,11 @@ def read_signup(
 
 @dataclass(frozen=True)
 class Preferences:
-    """What a subscriber can change on the preferences page."""
+    """What a subscriber can change on the preferences form (pausing has its own buttons)."""
 
     first_name: str
     timezone: str
     send_hour: int
-    paused: bool
     course_enabled: bool
     newsletter_enabled: bool
     weekdays_only: bool
@@ -140,7 +143,6 @@ def parse_preferences(form: Mapping[str, str], timezones: Set[str]) -> Preferenc
         first_name=clean_first_name(form.get("first_name")),
         timezone=timezone,
         send_hour=int(raw_hour),
-        paused=_checked(form, "paused"),
         course_enabled=_checked(form, "course_enabled"),
         newsletter_enabled=_checked(form, "newsletter_enabled"),
         weekdays_only=_checked(form, "weekdays_only"),

@@ -7,17 +7,23 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from service.errors import ServiceError
+from service.errors import ExpiredToken, ServiceError
 from service.extensions import db
+from service.web import access_log
 
 
 def init_app(app: Flask) -> None:
+    from service.web.fresh import bp as fresh_bp
+    from service.web.fresh import expired_page
     from service.web.public import bp as public_bp
     from service.web.subscriber import bp as subscriber_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(subscriber_bp)
+    app.register_blueprint(fresh_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
+    access_log.init_app()
+    app.register_error_handler(ExpiredToken, expired_page)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

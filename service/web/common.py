@@ -1,20 +1,45 @@
-"""Helpers shared by the public views: signed links, committing, and sending after commit."""
+"""Helpers shared by the public views: limits, signed links, committing, sending after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from service import tokens
 from service.delivery.outbox import send_now
-from service.extensions import db
+from service.extensions import db, limiter
 from service.models import Subscriber
 from service.subscriptions import operations
 
 T = TypeVar("T")
+
+
+def _signup_limit() -> str:
+    return str(current_app.config["SIGNUP_RATE_LIMIT"])
+
+
+def _address_key() -> str:
+    """Rate-limit key: the address being signed up (falls back to the caller's IP)."""
+    try:
+        data: Any = request.get_json(silent=True) if request.is_json else request.form
+        raw = data.get("email") if isinstance(data, Mapping) else None
+    except HTTPException:  # e.g. a body over MAX_CONTENT_LENGTH: the view answers 413
+        raw = None
+    if isinstance(raw, str) and raw.strip():
+        return "address:" + raw.strip().lower()[:320]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def limited(view: Any) -> Any:
+    """Every route that mails an address is limited per IP and per address, all together."""
+    view = limiter.shared_limit(_signup_limit, scope="signup-ip", methods=["POST"])(view)
+    return limiter.shared_limit(
+        _signup_limit, scope="signup-address", key_func=_address_key, methods=["POST"]
+    )(view)
 
 
 def subscriber_from(token: str, purpose: str) -> Subscriber:

@@ -10,43 +10,16 @@ from werkzeug.exceptions import HTTPException
 
 from service import tokens
 from service.delivery.dispatch import dispatch_subscriber
-from service.extensions import csrf, db, limiter
+from service.extensions import csrf, db
 from service.models import SubscriberStatus, utcnow
-from service.subscriptions import consent, operations
-from service.subscriptions.validation import FormErrors, read_signup
-from service.web.common import commit_with_retry, send_after_commit, subscriber_from
+from service.subscriptions import consent, operations, typos
+from service.subscriptions.validation import FormErrors, is_ticked, read_signup
+from service.web.common import commit_with_retry, limited, send_after_commit, subscriber_from
 
 bp = Blueprint("public", __name__)
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
-CHECK_INBOX = (
-    "Thank you. Please check your inbox: if this address can join, we have sent it an email. "
-    "Open it and press the button to confirm."
-)
-
-
-def _signup_limit() -> str:
-    return str(current_app.config["SIGNUP_RATE_LIMIT"])
-
-
-def _address_key() -> str:
-    """Rate-limit key: the address being signed up (falls back to the caller's IP)."""
-    try:
-        data: Any = request.get_json(silent=True) if request.is_json else request.form
-        raw = data.get("email") if isinstance(data, Mapping) else None
-    except HTTPException:  # e.g. a body over MAX_CONTENT_LENGTH: the view answers 413
-        raw = None
-    if isinstance(raw, str) and raw.strip():
-        return "address:" + raw.strip().lower()[:320]
-    return "ip:" + (request.remote_addr or "unknown")
-
-
-def _limited(view: Any) -> Any:
-    """Signups are limited per IP and per address, shared by every signup route."""
-    view = limiter.shared_limit(_signup_limit, scope="signup-ip", methods=["POST"])(view)
-    return limiter.shared_limit(
-        _signup_limit, scope="signup-address", key_func=_address_key, methods=["POST"]
-    )(view)
+CHECK_INBOX = "Thank you. Please check your inbox and press the button in our email to confirm."
 
 
 def _form_context(form_name: str, action: str) -> dict[str, Any]:
@@ -78,32 +51,56 @@ def _sign_up(signup: operations.SignupRequest) -> None:
     send_after_commit(ids)
 
 
+def _typed(form: Mapping[str, str]) -> dict[str, Any]:
+    """What the person entered, to show again: the address, the name, the ticked box."""
+    email = form.get("email", "")
+    if form.get("use_suggestion") == "yes":
+        email = typos.suggest(email) or email
+    return {"email": email, "first_name": form.get("first_name", ""),
+            "consent": is_ticked(form.get("consent"))}
+
+
+def _check_inbox(email: str, values: dict[str, Any], form_name: str, action: str) -> str:
+    """The same page whatever the address: it shows what was typed, with a way to fix it."""
+    return render_template(
+        "check_inbox.html", email=email, values=values, form=_form_context(form_name, action)
+    )
+
+
 def _form_signup(form_name: str, action: str) -> tuple[str, int]:
+    values = _typed(request.form)
+    data = {**request.form.to_dict(), "email": values["email"]}
     if request.form.get(HONEYPOT):
-        return render_template("check_inbox.html", message=CHECK_INBOX), 200
+        return _check_inbox(values["email"].strip().lower(), values, form_name, action), 200
+    context = _form_context(form_name, action)
     try:
-        signup = _read_signup(request.form, form_name)
+        signup = _read_signup(data, form_name)
     except FormErrors as error:
-        values = {k: request.form.get(k, "") for k in ("email", "first_name")}
         page = render_template(
-            "signup.html", values=values, errors=error.errors,
-            **_form_context(form_name, action),
+            "signup.html", values=values, errors=error.errors, suggestion=None, **context
         )
         return page, 400
+    # A likely typo for a big provider's domain: ask before sending, keep what they typed.
+    suggestion = typos.suggest(signup.email)
+    if suggestion and request.form.get("keep_address", "").strip().lower() != signup.email:
+        page = render_template(
+            "signup.html", values=values, errors={}, suggestion=suggestion, **context
+        )
+        return page, 200
     _sign_up(signup)
-    return render_template("check_inbox.html", message=CHECK_INBOX), 200
+    return _check_inbox(signup.email, values, form_name, action), 200
 
 
 @bp.get("/")
 def signup_page() -> str:
     """The clinic's hosted signup page."""
     context = _form_context("signup-page", url_for("public.subscribe"))
-    return render_template("signup.html", values={}, errors={}, **context)
+    return render_template("signup.html", values={}, errors={}, suggestion=None, **context)
 
 
 @bp.route("/subscribe", methods=["POST", "OPTIONS"])
 @csrf.exempt  # checked below for forms; JSON relies on CORS and the allowed origins
-@_limited
+@limited
 def subscribe() -> Any:
     """Signup from our own page (CSRF-protected form) or from an allowed site (JSON)."""
     if request.method == "OPTIONS":
@@ -116,7 +113,7 @@ def subscribe() -> Any:
 
 @bp.post("/subscribe/embed")
 @csrf.exempt  # a form on the clinic's own site cannot carry our token; the limits apply
-@_limited
+@limited
 def subscribe_embedded() -> tuple[str, int]:
     """Signup from the form pasted into the clinic's website."""
     return _form_signup("embedded-form", url_for("public.subscribe_embedded"))
@@ -182,7 +179,7 @@ def _json_signup() -> tuple[dict[str, Any], int]:
 def confirm_page(token: str) -> str:
     """One button: a GET never confirms (mail scanners open every link)."""
     subscriber = subscriber_from(token, tokens.CONFIRM)
-    return render_template("confirm.html", token=token, already=subscriber.is_active)
+    return render_template("confirm.html", token=token, subscriber=subscriber)
 
 
 @bp.post("/confirm/<token>")

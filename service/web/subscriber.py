@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from service import tokens
+from service.course.schedule import held_until, week_from
 from service.extensions import csrf, db
 from service.models import Subscriber, SubscriberStatus, utcnow
 from service.subscriptions import consent, operations, preferences
 from service.subscriptions.preferences import Scope
+from service.subscriptions.progress import course_progress, describe
+from service.subscriptions.timezones import day, hour_labels, zone_choices
 from service.subscriptions.validation import FieldError, parse_preferences, require_consent
 from service.web.common import send_after_commit, subscriber_from
 
@@ -37,39 +39,76 @@ def _preferences_token(subscriber: Subscriber) -> str:
     return tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
 
 
+def _state(subscriber: Subscriber) -> dict[str, Any]:
+    """What we now send to this subscriber, in words, for the page after a choice."""
+    until = held_until(subscriber.paused_until, utcnow())
+    locale = current_app.config["CLINIC_LOCALE"]
+    until_text = day(until, subscriber.timezone, locale) if until is not None else None
+    if not subscriber.is_active or not subscriber.course_enabled:
+        course = "off"
+    elif subscriber.paused:
+        course = "paused until you resume"
+    elif until_text is not None:
+        course = f"paused until {until_text}"
+    else:
+        course = "on"
+    stopped = subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED)
+    newsletter = "on" if subscriber.newsletter_enabled and not stopped else "off"
+    return {"course": course, "newsletter": newsletter, "stopped": stopped, "until": until_text}
+
+
 def _left_page(
-    subscriber: Subscriber, scope: Scope, error: str | None = None
+    subscriber: Subscriber, scope: str, error: str | None = None, token: str | None = None
 ) -> tuple[str, int]:
     page = render_template(
         "unsubscribed.html", scope=scope, subscriber=subscriber, consent_error=error,
-        preferences_token=_preferences_token(subscriber),
-        consent_text=consent.consent_text(consent.CURRENT),
+        preferences_token=_preferences_token(subscriber), state=_state(subscriber),
+        consent_text=consent.consent_text(consent.CURRENT), token=token,
     )
     return page, 400 if error else 200
 
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> str | tuple[str, int]:
-    """The choice and one button; a GET never unsubscribes (link scanners open everything)."""
+    """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
     subscriber = subscriber_from(token, tokens.UNSUBSCRIBE)
     if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED):
         return _left_page(subscriber, Scope.ALL)
-    return render_template("unsubscribe.html", token=token, subscriber=subscriber)
+    can_pause = subscriber.is_active and subscriber.course_enabled and not subscriber.paused
+    return render_template(
+        "unsubscribe.html", token=token, subscriber=subscriber, can_pause=can_pause,
+    )
+
+
+CHOICES = {"all": Scope.ALL, "course": Scope.COURSE, "pause": "pause"}
 
 
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058: no cookie, no CSRF token; the signed token in the URL protects it
 def unsubscribe(token: str) -> tuple[str, int]:
-    """Our page's button, or a mailbox provider's one-click POST: 200, never a redirect."""
-    public_id = tokens.read_token(current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, token)
+    """Our page's buttons, or a mailbox provider's one-click POST: 200, never a redirect.
+
+    A genuine link of any age works: an unsubscribe must never fail because the mail is old.
+    """
+    secret = current_app.config["SECRET_KEY"]
+    public_id = tokens.read_token_any_age(secret, tokens.UNSUBSCRIBE, token)
     subscriber = operations.find_by_public_id_or_none(db.session, public_id)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
-    one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
-    scope = Scope.COURSE if not one_click and request.form.get("scope") == "course" else Scope.ALL
-    preferences.unsubscribe(db.session, subscriber, scope, utcnow())
+    now = utcnow()
+    if request.form.get("List-Unsubscribe") == ONE_CLICK:
+        preferences.unsubscribe(db.session, subscriber, Scope.ALL, now)
+        db.session.commit()
+        # The POST came from a mailbox provider: answer without handing it any personal link.
+        return render_template("one_click_done.html"), 200
+    choice = CHOICES.get(request.form.get("scope", "all"), Scope.ALL)
+    if choice == "pause":
+        if subscriber.is_active:
+            preferences.pause(db.session, subscriber, week_from(now, subscriber.timezone), now)
+    else:
+        preferences.unsubscribe(db.session, subscriber, Scope(choice), now)
     db.session.commit()
-    return _left_page(subscriber, scope)
+    return _left_page(subscriber, str(choice), token=token)
 
 
 @bp.post("/preferences/<token>/subscribe-again")
@@ -91,11 +130,12 @@ def subscribe_again(token: str) -> tuple[str, int]:
     ids = operations.subscribe_again(db.session, subscriber, signup, utcnow())
     db.session.commit()
     send_after_commit(ids)
-    return render_template("check_inbox.html", message=None), 200
+    return render_template("check_inbox.html", email=subscriber.email, form=None), 200
 
 
-def _timezones() -> list[str]:
-    return sorted(available_timezones())
+def _zones() -> Any:
+    config = current_app.config
+    return zone_choices(config["CLINIC_TIMEZONE"], config["CLINIC_LOCALE"])
 
 
 def _preferences_page(
@@ -104,14 +144,19 @@ def _preferences_page(
 ) -> str:
     current = {
         "first_name": subscriber.first_name, "timezone": subscriber.timezone,
-        "send_hour": str(subscriber.send_hour), "paused": subscriber.paused,
+        "send_hour": str(subscriber.send_hour),
         "course_enabled": subscriber.course_enabled,
         "newsletter_enabled": subscriber.newsletter_enabled,
         "weekdays_only": subscriber.weekdays_only,
     }
+    now, locale = utcnow(), current_app.config["CLINIC_LOCALE"]
+    progress = course_progress(db.session, subscriber, now)
     return render_template(
         "preferences.html", token=token, subscriber=subscriber, values=values or current,
-        errors=errors or {}, notice=notice, timezones=_timezones(),
+        errors=errors or {}, notice=notice, zones=_zones(), hours=hour_labels(locale),
+        progress=describe(progress, subscriber.timezone, locale, now),
+        paused_until=progress.paused_until and day(progress.paused_until, subscriber.timezone,
+                                                   locale),
         consent_text=consent.consent_text(consent.CURRENT),
         unsubscribe_token=tokens.make_token(
             current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, subscriber.public_id
@@ -122,6 +167,8 @@ def _preferences_page(
 NOTICES = {
     "saved": "Your preferences are saved.",
     "restarted": "The course starts again from lesson 1.",
+    "paused": "Your emails are paused.",
+    "resumed": "Your emails are back on.",
 }
 
 
@@ -137,17 +184,37 @@ def save_preferences(token: str) -> Any:
     """Save, then show the page again (303, so a reload does not post twice)."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
     try:
-        chosen = parse_preferences(request.form, available_timezones())
+        chosen = parse_preferences(request.form, _zones().valid | {subscriber.timezone})
     except FieldError as error:
         values: dict[str, Any] = {key: request.form.get(key, "") for key in (
             "first_name", "timezone", "send_hour")}
-        for box in ("paused", "course_enabled", "newsletter_enabled", "weekdays_only"):
+        for box in ("course_enabled", "newsletter_enabled", "weekdays_only"):
             values[box] = box in request.form
         page = _preferences_page(token, subscriber, values, {error.field: error.message})
         return page, 400
     preferences.update_preferences(db.session, subscriber, chosen, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="saved"), 303)
+
+
+@bp.post("/preferences/<token>/pause")
+def pause(token: str) -> BaseResponse:
+    """Pause for a week (it ends by itself) or until they press Resume."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    now = utcnow()
+    until = week_from(now, subscriber.timezone) if request.form.get("for") == "week" else None
+    preferences.pause(db.session, subscriber, until, now)
+    db.session.commit()
+    return redirect(url_for(".preferences_page", token=token, done="paused"), 303)
+
+
+@bp.post("/preferences/<token>/resume")
+def resume(token: str) -> BaseResponse:
+    """End the pause now."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    preferences.resume(db.session, subscriber, utcnow())
+    db.session.commit()
+    return redirect(url_for(".preferences_page", token=token, done="resumed"), 303)
 
 
 @bp.post("/preferences/<token>/restart")

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.course.schedule import is_deliverable, next_lesson_due, next_slot, slot
+from service.course.schedule import (
+    held_until,
+    is_deliverable,
+    next_lesson_due,
+    next_slot,
+    slot,
+    week_from,
+)
 
 NY = "America/New_York"
 BERLIN = "Europe/Berlin"
@@ -127,3 +134,35 @@ def test_next_slot_is_strictly_after() -> None:
 )
 def test_is_deliverable(status: str, paused: bool, course_enabled: bool, expected: bool) -> None:
     assert is_deliverable(status, paused, course_enabled) is expected
+
+
+@pytest.mark.parametrize(
+    ("until", "now", "expected"),
+    [
+        (None, datetime(2026, 12, 1, tzinfo=UTC), None),
+        (datetime(2026, 12, 8, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC),
+         datetime(2026, 12, 8, tzinfo=UTC)),
+        (datetime(2026, 12, 8, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC), None),  # over
+    ],
+)
+def test_held_until(until: datetime | None, now: datetime, expected: datetime | None) -> None:
+    assert held_until(until, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "zone", "local_start"),
+    [
+        # Tuesday 10:00 in Chicago: held until the start of next Tuesday there.
+        (datetime(2026, 12, 1, 16, 0, tzinfo=UTC), "America/Chicago", datetime(2026, 12, 8)),
+        # 23:30 Monday in Chicago is already Tuesday in UTC: the local day counts.
+        (datetime(2026, 12, 1, 5, 30, tzinfo=UTC), "America/Chicago", datetime(2026, 12, 7)),
+        # Across the spring change the week is still seven local days.
+        (datetime(2026, 3, 3, 16, 0, tzinfo=UTC), "America/Chicago", datetime(2026, 3, 10)),
+    ],
+)
+def test_week_from_ends_at_a_local_midnight(
+    now: datetime, zone: str, local_start: datetime
+) -> None:
+    end = week_from(now, zone)
+    assert end.tzinfo is not None
+    assert end.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == local_start

@@ -125,7 +125,7 @@ def test_preferences_read_ticked_and_unticked_boxes() -> None:
     chosen = parse_preferences(GOOD, ZONES)
     assert (chosen.timezone, chosen.send_hour) == ("Europe/Paris", 7)
     assert chosen.course_enabled and chosen.weekdays_only
-    assert not chosen.paused and not chosen.newsletter_enabled
+    assert not chosen.newsletter_enabled
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ with the real course loaded, and helpers that act as a person with a browser wou
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,15 +13,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from service.course.importer import import_lessons
 from service.extensions import db
 from service.models import Subscriber, utcnow
 from tests.conftest import make_app
-from tests.smtp_server import SMTPServer
+from tests.smtp_server import SMTPServer, free_port
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def load_course(app: Flask) -> None:
@@ -84,3 +89,38 @@ def subscriber(app: Flask, email: str) -> Subscriber | None:
                 db.session.expunge(consent)
             db.session.expunge(row)
         return row
+
+
+class Site:
+    """A real server on loopback for the browser tests: its app and its address."""
+
+    def __init__(self, app: Flask, url: str) -> None:
+        self.app, self.url = app, url
+
+
+@pytest.fixture
+def site(tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Site]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path,
+                   SMTP_URL=smtp_server.url, BASE_URL=url)
+    load_course(app)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Site(app, url)
+    server.shutdown()
+    thread.join()
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (skips when Playwright is not installed)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

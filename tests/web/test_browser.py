@@ -5,58 +5,16 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from service.extensions import db
-from tests.conftest import make_app
-from tests.smtp_server import SMTPServer, free_port
-from tests.web.conftest import load_course, subscriber
+from tests.smtp_server import SMTPServer
+from tests.web.conftest import CHROMIUM, Site, subscriber
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK),
     reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser) to run browser tests",
 )
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-class Site:
-    def __init__(self, app: Flask, url: str) -> None:
-        self.app, self.url = app, url
-
-
-@pytest.fixture
-def site(tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Site]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path,
-                   SMTP_URL=smtp_server.url, BASE_URL=url)
-    load_course(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(app, url)
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _fits_the_screen(page: object) -> bool:

@@ -31,12 +31,17 @@ def _ann(app: Flask) -> tuple[Subscriber, Enrolment]:
         return row, enrolment
 
 
+def _selected(page: str, name: str) -> str:
+    """The value of the selected option in the <select> called `name`."""
+    block = re.search(rf'<select id="{name}".*?</select>', page, re.S).group(0)
+    return re.search(r'<option value="([^"]+)" selected>', block).group(1)
+
+
 def _form(page: str, **changes: str | None) -> dict[str, str]:
     """What the browser would send: the current values, with `changes` (None = unticked)."""
     data = {"csrf_token": csrf_token(page), "first_name": "Ann",
-            "timezone": re.search(r"<option selected>([^<]+)</option>", page).group(1),
-            "send_hour": re.search(r'<option value="(\d+)" selected>', page).group(1)}
-    for box in ("course_enabled", "newsletter_enabled", "weekdays_only", "paused"):
+            "timezone": _selected(page, "timezone"), "send_hour": _selected(page, "send_hour")}
+    for box in ("course_enabled", "newsletter_enabled", "weekdays_only"):
         if re.search(rf'id="{box}" name="{box}" value="yes" checked', page):
             data[box] = "yes"
     for key, value in changes.items():
@@ -52,9 +57,11 @@ def test_the_page_shows_the_current_settings(
 ) -> None:
     page = web.get(_preferences_path(web, smtp_server))
     assert page.status_code == 200
-    assert "<option selected>America/Chicago</option>" in page.text  # the clinic's zone
-    assert '<option value="9" selected>09:00</option>' in page.text
-    for field in ("first_name", "timezone", "send_hour", "paused", "course_enabled"):
+    # The clinic's zone, readable; the hour as a US clinic writes it.
+    assert '<option value="America/Chicago" selected>Central Time (Chicago)</option>' in page.text
+    assert re.search(r'<option value="9" selected>9\sAM</option>', page.text)
+    assert "Lesson 1 of 9 done. Next: lesson 2, tomorrow at 9" in page.text
+    for field in ("first_name", "timezone", "send_hour", "course_enabled"):
         assert f'<label for="{field}">' in page.text
     assert page.headers["Referrer-Policy"] == "same-origin"  # the token never leaves the site
     leave = re.search(r'href="(/unsubscribe/[^"]+)"', page.text).group(1)
@@ -78,14 +85,38 @@ def test_changing_the_hour_and_zone_moves_the_next_lesson(
     assert (local.hour, local.minute) == (7, 0)
 
 
-def test_pause_and_resume(mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer) -> None:
+def test_pause_until_i_resume_then_resume(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
     path = _preferences_path(web, smtp_server)
-    web.post(path, data=_form(web.get(path).text, paused="yes"))
+    token = {"csrf_token": csrf_token(web.get(path).text)}
+    paused = web.post(f"{path}/pause", data={**token, "for": "resume"})
+    assert paused.status_code == 303
+    page = web.get(paused.headers["Location"]).text
+    assert "Paused: lesson 2 waits until you resume." in page and ">Resume</button>" in page
     ann, enrolment = _ann(mail_app)
     assert ann.paused and enrolment.next_due_at is None
-    web.post(path, data=_form(web.get(path).text, paused=None))
+    web.post(path, data=_form(page, send_hour="8"))  # saving the form keeps the pause
+    assert _ann(mail_app)[0].paused
+    web.post(f"{path}/resume", data=token)
     ann, enrolment = _ann(mail_app)
     assert not ann.paused and enrolment.next_due_at is not None
+    assert "Pause for a week" in web.get(path).text
+
+
+def test_pause_for_a_week_holds_the_next_lesson_until_then(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    path = _preferences_path(web, smtp_server)
+    before = _ann(mail_app)[1].next_due_at
+    web.post(f"{path}/pause", data={"csrf_token": csrf_token(web.get(path).text), "for": "week"})
+    ann, enrolment = _ann(mail_app)
+    assert not ann.paused and ann.paused_until is not None
+    local = enrolment.next_due_at.astimezone(ZoneInfo("America/Chicago"))
+    assert enrolment.next_due_at >= ann.paused_until and (local.hour, local.minute) == (9, 0)
+    assert (enrolment.next_due_at - before).days == 6  # a week on from tomorrow's lesson
+    page = web.get(path).text
+    assert "Paused until " in page and ">Resume</button>" in page
 
 
 @pytest.mark.parametrize(
@@ -186,3 +217,35 @@ def test_an_unsubscribed_person_sees_the_way_back(
     page = web.get(path).text
     assert "You are unsubscribed" in page and "subscribe-again" in page
     assert "Restart the course" not in page
+
+
+def test_a_week_long_pause_is_honoured_by_dispatch(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    path = _preferences_path(web, smtp_server)
+    usual = _ann(mail_app)[1].next_due_at  # lesson 2, tomorrow at 9
+    web.post(f"{path}/pause", data={"csrf_token": csrf_token(web.get(path).text), "for": "week"})
+    ann, enrolment = _ann(mail_app)
+    runner = mail_app.test_cli_runner()
+    sent = len(smtp_server.messages_to("ann@example.com"))
+    for moment in (usual, ann.paused_until, enrolment.next_due_at):
+        result = runner.invoke(args=["dispatch", "--now", moment.isoformat()])
+        assert result.exit_code == 0, result.output
+        if moment < enrolment.next_due_at:
+            assert len(smtp_server.messages_to("ann@example.com")) == sent, moment
+    assert len(smtp_server.messages_to("ann@example.com")) == sent + 1  # lesson 2, on time
+
+
+def test_a_zone_outside_the_list_is_kept_and_shown(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    path = _preferences_path(web, smtp_server)
+    with mail_app.app_context():
+        row = db.session.scalar(select(Subscriber).where(Subscriber.email == "ann@example.com"))
+        row.timezone = "US/Eastern"  # e.g. from a CSV import: valid, but not one we list
+        db.session.commit()
+    page = web.get(path).text
+    assert '<option value="US/Eastern" selected>US/Eastern (your current setting)</option>' in page
+    assert web.post(path, data=_form(page, send_hour="8")).status_code == 303
+    ann, _ = _ann(mail_app)
+    assert (ann.timezone, ann.send_hour) == ("US/Eastern", 8)
