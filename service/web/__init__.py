@@ -12,11 +12,15 @@ from service.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from service.web.clinic_logo import bp as clinic_logo_bp
+    from service.web.course_pages import bp as course_pages_bp
     from service.web.public import bp as public_bp
     from service.web.subscriber import bp as subscriber_bp
 
+    app.register_blueprint(clinic_logo_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(subscriber_bp)
+    app.register_blueprint(course_pages_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)
