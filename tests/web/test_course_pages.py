@@ -251,6 +251,13 @@ def test_the_card_fits_a_phone_and_prints_on_two_pages_at_most(tmp_path: Path) -
             pdf = page.pdf(format="Letter", print_background=True)
             (SCREENSHOTS / "exercise-card.pdf").write_bytes(pdf)
             assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
+            page.emulate_media(media="screen")
+            gallery = "".join(f'<img src="http://127.0.0.1:{port}/course/images/{n}.png" '
+                              f'alt="{n}" style="display:block;width:100%;margin:0 0 8px">'
+                              for n in DRAWINGS)
+            page.set_content(f"<body style='margin:16px'>{gallery}</body>", wait_until="load")
+            assert page.evaluate("[...document.images].every(i => i.naturalWidth > 0)")
+            page.screenshot(path=str(SCREENSHOTS / "drawings-375.png"), full_page=True)
             browser.close()
     finally:
         server.shutdown()
