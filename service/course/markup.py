@@ -10,8 +10,8 @@ from pathlib import Path
 
 from service.course.problems import Problem
 from service.mail import markdown
+from service.mail.pictures import PICTURE
 
-PICTURE = re.compile(r"^images/([a-z0-9]+(?:-[a-z0-9]+)*)\.svg$")
 LEFT_OVER = re.compile(r"\{[a-z_]+\}")  # a placeholder nothing filled: a typo, most likely
 REQUIRED_SECTIONS = ("Key points", "Try this today")
 

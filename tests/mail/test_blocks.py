@@ -19,8 +19,9 @@ def extras(images: Path) -> Extras:
 
 @pytest.fixture
 def images(tmp_path: Path) -> Path:
-    (tmp_path / "knee-to-chest.svg").write_text('<svg viewBox="30 28 360 196" width="360"/>')
-    (tmp_path / "wide.svg").write_text('<svg width="1200px" height="600px"/>')
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}"/>'
+    (tmp_path / "knee-to-chest.svg").write_text(svg.format(360, 196))
+    (tmp_path / "wide.svg").write_text(svg.format(1200, 600))
     (tmp_path / "broken.svg").write_text("<svg")
     return tmp_path
 
