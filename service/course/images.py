@@ -59,10 +59,17 @@ def names(source_dir: Path) -> list[str]:
 
 
 def _size(svg: bytes) -> tuple[int, int]:
+    """CSS size of a drawing: its width and height, else its viewBox; ValueError if neither."""
     root = ElementTree.fromstring(svg)
     if root.tag != f"{_SVG_NS}svg":
         raise ValueError("not an SVG document")
-    return round(float(root.attrib["width"])), round(float(root.attrib["height"]))
+    if "width" in root.attrib and "height" in root.attrib:
+        width, height = float(root.attrib["width"]), float(root.attrib["height"])
+    else:
+        width, height = (float(n) for n in root.attrib["viewBox"].replace(",", " ").split()[2:])
+    if width <= 0 or height <= 0:
+        raise ValueError("an SVG without a size")
+    return round(width), round(height)
 
 
 def drawing(name: str, source_dir: Path) -> Drawing:
@@ -72,7 +79,11 @@ def drawing(name: str, source_dir: Path) -> Drawing:
     if stem not in names(source_dir):  # only the folder's own files, never a path
         raise UnknownDrawing(name)
     svg = source.read_bytes()
-    width, height = _size(svg)
+    try:
+        width, height = _size(svg)
+    except (ElementTree.ParseError, KeyError, ValueError) as error:
+        # A broken source is not a drawing we can show: the same answer as a missing one.
+        raise UnknownDrawing(f"{name}: not a usable SVG ({error})") from error
     digest = hashlib.sha256(svg).hexdigest()[:16]
     return Drawing(stem, source, width, height, digest)
 

@@ -166,6 +166,24 @@ def test_unknown_or_crafted_names_answer_404(web: FlaskClient, path: str) -> Non
     assert response.mimetype == "text/html"
 
 
+@pytest.mark.parametrize("svg", [
+    "<svg xmlns='http://www.w3.org/2000/svg'><circle r='4'/>",  # cut short
+    "<html xmlns='http://www.w3.org/1999/xhtml'/>",
+    "<svg xmlns='http://www.w3.org/2000/svg'/>",  # no size at all
+])
+def test_a_broken_drawing_answers_404_not_500(site: Flask, web: FlaskClient, svg: str) -> None:
+    (Path(site.config["LESSONS_DIR"]) / "images" / "broken.svg").write_text(svg)
+    assert fetch(web, "/course/images/broken.png").status_code == 404
+
+
+def test_a_drawing_sized_only_by_its_view_box_is_served(site: Flask, web: FlaskClient) -> None:
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 120 60'>"
+           "<rect width='120' height='60' fill='#2d3a45'/></svg>")
+    (Path(site.config["LESSONS_DIR"]) / "images" / "plain.svg").write_text(svg)
+    response = fetch(web, "/course/images/plain.png")
+    assert Image.open(io.BytesIO(response.data)).size == (240, 120)
+
+
 def test_the_build_command_converts_every_drawing(site: Flask) -> None:
     result = site.test_cli_runner().invoke(args=["drawings", "build"])
     assert result.exit_code == 0, result.output
