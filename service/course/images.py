@@ -11,8 +11,6 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import cairosvg
-
 SCALE = 2  # PNGs at twice the drawing's CSS size, sharp on phone screens
 _STEM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -20,6 +18,10 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 
 class UnknownDrawing(LookupError):
     """No drawing has that name (or the name is not a plain drawing name)."""
+
+
+class ConverterMissing(RuntimeError):
+    """cairosvg cannot load Cairo (Debian's libcairo2): drawings cannot become PNG here."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ def drawing(name: str, source_dir: Path) -> Drawing:
 
 def render_png(svg: bytes) -> bytes:
     """Rasterise an SVG at SCALE times its size; external files and entities stay off."""
+    try:
+        import cairosvg  # loads libcairo: imported here so the service starts without it
+    except (ImportError, OSError) as error:  # cairocffi raises OSError without libcairo
+        raise ConverterMissing(f"install Debian's libcairo2 ({error})") from error
     png: bytes = cairosvg.svg2png(bytestring=svg, scale=SCALE, unsafe=False)
     return png
 

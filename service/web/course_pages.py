@@ -50,6 +50,9 @@ def drawing_png(name: str) -> Response:
         path = images.png_path(name, source, _cache_dir(current_app))
     except images.UnknownDrawing:
         abort(404, description="There is no drawing with that name.")
+    except images.ConverterMissing:
+        current_app.logger.exception("drawing %s cannot be converted to PNG", name)
+        abort(503, description="This picture is not available right now. The text says the same.")
     response = send_file(path, mimetype="image/png", etag=path.stem, max_age=PNG_MAX_AGE)
     response.cache_control.public = True
     return response

@@ -7,6 +7,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +183,16 @@ def test_a_drawing_sized_only_by_its_view_box_is_served(site: Flask, web: FlaskC
     (Path(site.config["LESSONS_DIR"]) / "images" / "plain.svg").write_text(svg)
     response = fetch(web, "/course/images/plain.png")
     assert Image.open(io.BytesIO(response.data)).size == (240, 120)
+
+
+def test_without_cairo_a_picture_is_a_clear_503_and_pages_still_work(
+    web: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cairosvg", None)  # as if libcairo2 were not installed
+    response = fetch(web, "/course/images/cat-cow.png")
+    assert response.status_code == 503
+    assert "not available right now" in response.get_data(as_text=True)
+    assert fetch(web, "/course/exercises").status_code == 200
 
 
 def test_the_build_command_converts_every_drawing(site: Flask) -> None:
