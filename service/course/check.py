@@ -28,7 +28,7 @@ from service.mail.render import (
 
 MAX_GRADE = 8.0
 MAX_SUBJECT = 59  # inbox apps cut longer subjects, on phones especially
-WORDS_PER_MINUTE = 130  # a slow, careful reader: people in pain, many with low health literacy
+WORDS_PER_MINUTE = markdown.WORDS_PER_MINUTE
 HARDEST = 3  # sentences a panel highlights when the grade is too high
 FOOTER = "the email footer"
 # Claims the evidence does not support: massage eases symptoms for many people; it cures no one.
@@ -86,7 +86,7 @@ def readability(body: str) -> Readability:
     return Readability(
         grade=round(float(textstat.flesch_kincaid_grade(words)), 1),
         smog=round(float(textstat.smog_index(words)), 1),
-        minutes=round(len(words.split()) / WORDS_PER_MINUTE, 1),
+        minutes=round(markdown.reading_minutes(body), 1),
         hardest=tuple(ranked[:HARDEST]),
     )
 

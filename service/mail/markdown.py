@@ -18,6 +18,7 @@ PLACEHOLDERS = {
 # Alone on its line, it becomes the layout's booking button (see service/mail/blocks.py).
 BOOKING_BUTTON = "{booking_button}"
 WIDTH = 72
+WORDS_PER_MINUTE = 130  # a slow, careful reader: people in pain, many with low health literacy
 
 
 def parser() -> MarkdownIt:
@@ -149,3 +150,8 @@ def plain_words(body: str) -> str:
     """Only the words people read (no URLs, no markup), one sentence per block, for scores."""
     texts = [" ".join(_words(n).split()) for n in walk(tree(body)) if n.type == "inline"]
     return "\n".join(t if t.endswith((".", "!", "?", ":")) else t + "." for t in texts if t)
+
+
+def reading_minutes(body: str) -> float:
+    """Minutes to read the words of a Markdown body at WORDS_PER_MINUTE."""
+    return len(plain_words(body).split()) / WORDS_PER_MINUTE

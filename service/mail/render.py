@@ -114,6 +114,12 @@ def source_link(source: str) -> tuple[str, str]:
     return (citation or match.group(1)), match.group(1)
 
 
+def top_line(place: Place, body: str) -> str:
+    """"Lesson 3 of 11 · about 6 minutes to read" (at a slow reader's pace)."""
+    minutes = max(1, round(markdown.reading_minutes(body)))
+    return f"{place.label} · about {minutes} minute{'s' if minutes > 1 else ''} to read"
+
+
 def render_mjml(content: Content, settings: ClinicSettings) -> str:
     """The MJML source of one email (Jinja fills the layout; values are escaped)."""
     body = _clean_markdown(content.body, settings)
@@ -135,14 +141,16 @@ def render_mjml(content: Content, settings: ClinicSettings) -> str:
         urgent=URGENT,
         footer_reason=content.footer_reason,
         place=content.place,
+        top_line=top_line(content.place, body) if content.place else "",
     )
 
 
 def render_text(content: Content, settings: ClinicSettings) -> str:
     """The plain-text part, made from the Markdown (not from the HTML)."""
-    parts = [GREETING, blocks.to_text(_clean_markdown(content.body, settings), settings.extras())]
+    body = _clean_markdown(content.body, settings)
+    parts = [GREETING, blocks.to_text(body, settings.extras())]
     if content.place:
-        parts.insert(0, content.place.label)
+        parts.insert(0, top_line(content.place, body))
     if content.action_label:
         parts.append(f"{content.action_label}:\n{_action_url(content, settings)}")
     if content.after:

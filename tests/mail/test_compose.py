@@ -156,7 +156,7 @@ def test_a_lesson_from_the_database_knows_its_place_in_the_course(app: Flask) ->
             compose(delivery, subscriber(), doctor.published, config, NOW).raw,
             policy=email.policy.default))  # type: ignore[arg-type]
         text = text.replace("\r\n", "\n")
-        assert text.startswith("Lesson 10 of 11\n\nHi Maria,")
+        assert re.match(r"Lesson 10 of 11 · about \d+ minutes to read\n\nHi Maria,", text)
         assert f"Next: {lessons[10].published.subject}" in text  # type: ignore[union-attr]
         # A lesson added later makes the course longer for the very next message.
         db.session.add(Lesson(slug="extra", position=12, created_at=NOW, published_number=1,

@@ -121,8 +121,8 @@ def test_the_exercise_card_link_is_absolute_on_the_service() -> None:
 def test_each_lesson_says_where_it_stands_and_what_comes_next(index: int) -> None:
     lesson, place = LESSONS[index], PLACES[index]
     html, text = personalise(render(lesson_content(lesson.slug, lesson, place), SETTINGS), MARIA)
-    label = f"Lesson {index + 1} of {len(LESSONS)}"
-    assert text.startswith(f"{label}\n\nHi Maria,\n")
+    label = f"Lesson {index + 1} of {len(LESSONS)} · about "
+    assert re.match(rf"{label}\d+ minutes to read\n\nHi Maria,\n", text)
     assert html.index(label) < html.index("Hi Maria,")
     if index + 1 < len(LESSONS):
         upcoming = escape(LESSONS[index + 1].subject)
