@@ -126,6 +126,7 @@ def check_lesson(lesson: LessonFile, settings: ClinicSettings, images_dir: Path 
     add += markup.link_problems(body)
     add += markup.placeholder_problems(body)
     add += markup.section_problems(body)
+    add += markup.reference_problems(markdown.plain_words(body), place.total if place else None)
     try:
         render(lesson_content(lesson.slug, lesson, place), settings)
     except RenderError as error:

@@ -91,3 +91,28 @@ def section_problems(body: str) -> list[Problem]:
         problems.append(Problem("sections", "\u201c## Key points\u201d must be followed by a "
                                 "bullet list", ("Key points",)))
     return problems
+
+
+LESSON_NUMBER = re.compile(r"\blesson (\d+)\b", re.IGNORECASE)
+# The layout says what comes next ("Next: <subject>"); a hand-written line goes stale on the
+# first reordering.
+HAND_WRITTEN_NEXT = re.compile(
+    r"\bnext (?:lesson|email)\b|\btomorrow'?s? (?:lesson|email)\b|\btomorrow,? (?:we|you will)\b",
+    re.IGNORECASE,
+)
+
+
+def reference_problems(words: str, total: int | None) -> list[Problem]:
+    """"Lesson N" must exist in a course of `total` lessons; no hand-written "next lesson"."""
+    problems = []
+    if total:
+        for match in LESSON_NUMBER.finditer(words):
+            if not 1 <= int(match.group(1)) <= total:
+                problems.append(Problem(
+                    "lesson-reference", f"\u201c{match.group(0)}\u201d does not exist: the "
+                    f"course has {total} lessons", (match.group(0),)))
+    for match in HAND_WRITTEN_NEXT.finditer(words):
+        problems.append(Problem(
+            "lesson-reference", f"\u201c{match.group(0)}\u201d: the email already ends with "
+            "\u201cNext: <the next lesson's subject>\u201d; leave it out", (match.group(0),)))
+    return problems

@@ -10,7 +10,7 @@ import pytest
 
 from service.course.check import LessonReport, check_directory, check_lesson, readability
 from service.course.content import parse_lesson
-from service.mail.render import TEMPLATES_DIR, ClinicSettings
+from service.mail.render import TEMPLATES_DIR, ClinicSettings, Place
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ClinicSettings(
@@ -107,6 +107,9 @@ def test_a_plain_lesson_passes(images: Path) -> None:
         ("## Try this today", "## Try this", "sections", "no \u201c## Try this today\u201d"),
         ("- Move gently.\n- Stop if it hurts more.", "Move gently.", "sections",
          "followed by a bullet list"),
+        ("Hold it", "In the next lesson, more. Hold it", "lesson-reference",
+         "\u201cnext lesson\u201d: the email already ends with"),
+        ("Hold it", "Tomorrow's email has more. Hold it", "lesson-reference", "Tomorrow's email"),
     ],
 )
 def test_each_rule_catches_a_lesson_that_breaks_it(
@@ -136,6 +139,21 @@ def test_problems_carry_the_words_a_panel_highlights(images: Path) -> None:
 @pytest.mark.parametrize(("words", "minutes"), [(130, 1.0), (260, 2.0), (65, 0.5)])
 def test_reading_time_is_counted_at_130_words_a_minute(words: int, minutes: float) -> None:
     assert readability("Walk a bit. " * (words // 3) + "Rest" * (words % 3)).minutes == minutes
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    ("As lesson 2 showed, walk.", True),
+    ("Lesson 11 has the full list.", True),
+    ("Lesson 12 has the full list.", False),
+    ("See lesson 0.", False),
+    ("Rest tomorrow if it hurts.", True),
+])
+def test_lesson_numbers_must_exist_in_the_course(text: str, ok: bool, images: Path) -> None:
+    lesson = parse_lesson(GOOD.replace("Hold it", f"{text} Hold it"), "01.md")
+    report = check_lesson(lesson, SETTINGS, images, Place(1, 11, "Next one"))
+    assert report.ok is ok, report.messages
+    if not ok:
+        assert "the course has 11 lessons" in report.messages[0]
 
 
 def test_the_placeholders_count_as_absolute_links(images: Path) -> None:
