@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 
 from service.course.content import load_lessons
@@ -54,6 +55,9 @@ MARIA = Personal("Maria", "http://localhost/unsubscribe/TOKEN",
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app on loopback, serving the drawings' PNGs the emails point at."""
     tmp_path = tmp_path_factory.mktemp("emails")
+    (tmp_path / "instance").mkdir()
+    logo = Image.new("RGB", (240, 80), "#1b5e4f")  # a clinic's logo, twice its shown size
+    logo.save(tmp_path / "instance" / "logo.png")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = make_app(f"sqlite:///{tmp_path / 'emails.sqlite3'}", tmp_path, BASE_URL=url)
@@ -74,6 +78,7 @@ def pages(service: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
     settings = ClinicSettings(
         name="Calm Hands Massage", postal_address="12 Elm Street, Springfield, IL 62701",
         phone="(217) 555-0134", booking_url="https://calmhands.example/book", base_url=service,
+        logo_url=f"{service}/clinic/logo.png",
     )
     folder = tmp_path_factory.mktemp("html")
     written = {}
@@ -110,12 +115,14 @@ def test_each_email_fits_and_shows_its_drawings(
             """() => [...document.images].map(i => [i.currentSrc, i.complete && i.naturalWidth,
                        i.alt, i.getBoundingClientRect().right])"""
         )
+        logo, *drawings = drawings
+        assert logo[0].endswith("/clinic/logo.png") and logo[1] and logo[2] == ""
+        assert page.evaluate("document.images[0].getBoundingClientRect().height") == 40
         for src, loaded, alt, right in drawings:
             assert loaded, f"{src} did not load"
             assert right <= width, f"{src} sticks out of the screen"
             assert alt, f"{src} has no alt text"
-        expected = len(re.findall(r"!\[", EMAILS[name].body))
-        assert len(drawings) == expected
+        assert len(drawings) == len(re.findall(r"!\[", EMAILS[name].body))
         # Every link on the page (sources included) stays inside the screen.
         widest = page.evaluate(
             "Math.max(0, ...[...document.links].map(a => a.getBoundingClientRect().right))")
