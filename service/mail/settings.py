@@ -44,7 +44,9 @@ class ClinicSettings:
             base_url=base_url,
             logo_url=base_url + logo if logo.startswith("/") else logo,
             templates_dir=str(config.get("EMAIL_TEMPLATES_DIR") or TEMPLATES_DIR),
-            images_dir=str(config.get("LESSON_IMAGES_DIR") or IMAGES_DIR),
+            # The drawings the service serves (LESSONS_DIR, as the /course/images route reads).
+            images_dir=str(Path(config["LESSONS_DIR"]) / "images") if config.get("LESSONS_DIR")
+            else str(IMAGES_DIR),
         )
 
     @property
