@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run` serves on PORT (default 5000); links in emails follow it unless BASE_URL is set.
 PORT ?= 5000
 
-.PHONY: run test install browser lint bench clean
+.PHONY: run test install browser cairo lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) cairo
+
+# Debian's Cairo, which cairosvg needs to turn the course drawings (SVG) into PNG for email.
+cairo:
+	@if ! ldconfig -p | grep -q 'libcairo\.so\.2 '; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libcairo2 >/dev/null; \
+		else echo "libcairo2 missing: drawings cannot be converted (apt-get install libcairo2)"; fi; \
+	fi
 
 # Debian's Chromium for the browser tests (Playwright's own browser download needs a network).
 browser:
@@ -23,12 +30,13 @@ browser:
 		else echo "chromium missing: browser tests will skip (apt-get install chromium)"; fi; \
 	fi
 
-run: $(STAMP)
+run: $(STAMP) cairo
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi lessons import
+	$(BIN)/flask --app wsgi drawings build
 	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
-test: $(STAMP) browser
+test: $(STAMP) cairo browser
 	$(BIN)/ruff check .
 	$(BIN)/flask --app wsgi lessons check lessons
 	$(BIN)/pytest -q

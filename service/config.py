@@ -35,6 +35,22 @@ def secret_key(raw: str | None, instance_path: str) -> str:
     return path.read_text().strip()
 
 
+LOGO_FILES = ("logo.png", "logo.jpg")  # in the instance folder; served at /clinic/<name>
+
+
+def logo_url(raw: str | None, instance_path: str) -> str:
+    """CLINIC_LOGO_URL, else `/clinic/<file>` for a logo in the instance folder, else ""."""
+    # A path, not a URL: the emails put BASE_URL before it, whichever BASE_URL the app ends with.
+    if raw:
+        if not raw.startswith(("https://", "http://")):
+            raise ValueError(f"CLINIC_LOGO_URL must be an absolute http(s) URL, not {raw!r}")
+        return raw
+    for name in LOGO_FILES:
+        if (Path(instance_path) / name).is_file():
+            return f"/clinic/{name}"
+    return ""
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -67,6 +83,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         ),
         "CLINIC_PHONE": env("CLINIC_PHONE", "(000) 000-0000 (placeholder phone)"),
         "CLINIC_BOOKING_URL": env("CLINIC_BOOKING_URL", f"{base_url}/#book-placeholder"),
+        # Optional small logo at the top of every email.
+        "CLINIC_LOGO_URL": logo_url(env("CLINIC_LOGO_URL"), instance_path),
         "CLINIC_TIMEZONE": env("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
         # How pages write times and dates (9 AM in en_US, 09:00 in en_GB): a CLDR locale.
         "CLINIC_LOCALE": env("CLINIC_LOCALE", DEFAULT_LOCALE),

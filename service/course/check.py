@@ -1,4 +1,4 @@
-"""The course lint: readability, honest claims, sources, subject length, alt text, links, MJML.
+"""The course lint: safety, readability, honest claims, sources, pictures, glossary, layout.
 
 Pure: takes parsed lessons and the clinic settings; reads no globals and no database.
 """
@@ -11,13 +11,26 @@ from pathlib import Path
 
 import textstat
 
+from service.course import glossary, markup
 from service.course.content import ContentError, LessonFile, lesson_paths, parse_lesson
+from service.course.emergency import emergency_problems
+from service.course.problems import Problem
 from service.mail import markdown
-from service.mail.render import ClinicSettings, RenderError, lesson_content, render
+from service.mail.render import (
+    URGENT,
+    ClinicSettings,
+    Place,
+    RenderError,
+    lesson_content,
+    places,
+    render,
+)
 
 MAX_GRADE = 8.0
 MAX_SUBJECT = 59  # inbox apps cut longer subjects, on phones especially
-WORDS_PER_MINUTE = 200
+WORDS_PER_MINUTE = markdown.WORDS_PER_MINUTE
+HARDEST = 3  # sentences a panel highlights when the grade is too high
+FOOTER = "the email footer"
 # Claims the evidence does not support: massage eases symptoms for many people; it cures no one.
 BANNED = re.compile(
     r"\b(cure[sd]?|permanent(?:ly)?|guarantee[d]?|heals?|get\s+rid\s+of)\b", re.IGNORECASE
@@ -30,67 +43,94 @@ class LessonReport:
 
     slug: str
     grade: float | None = None
+    smog: float | None = None
     minutes: float | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def messages(self) -> list[str]:
+        return [problem.message for problem in self.problems]
 
-def readability(body: str) -> tuple[float, float]:
-    """(Flesch-Kincaid grade, reading minutes) of the words a reader sees."""
+
+@dataclass
+class CourseReport:
+    """Every lesson's report, and the problems of what all emails share (footer, glossary)."""
+
+    lessons: list[LessonReport]
+    shared: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.shared and all(report.ok for report in self.lessons)
+
+
+@dataclass(frozen=True)
+class Readability:
+    """Scores of the words a reader sees."""
+
+    grade: float
+    smog: float
+    minutes: float
+    hardest: tuple[str, ...]  # the sentences with the highest grade, hardest first
+
+
+def readability(body: str) -> Readability:
+    """Flesch-Kincaid grade, SMOG, reading minutes at 130 words a minute, hardest sentences."""
     words = markdown.plain_words(body)
-    grade = float(textstat.flesch_kincaid_grade(words))
-    minutes = len(words.split()) / WORDS_PER_MINUTE
-    return round(grade, 1), round(minutes, 1)
+    sentences = [s for s in re.split(r"(?<=[.!?:])\s+", words) if len(s.split()) > 3]
+    ranked = sorted(sentences, key=lambda s: -float(textstat.flesch_kincaid_grade(s)))
+    return Readability(
+        grade=round(float(textstat.flesch_kincaid_grade(words)), 1),
+        smog=round(float(textstat.smog_index(words)), 1),
+        minutes=round(markdown.reading_minutes(body), 1),
+        hardest=tuple(ranked[:HARDEST]),
+    )
 
 
-def claim_problems(lesson: LessonFile) -> list[str]:
+def claim_problems(lesson: LessonFile) -> list[Problem]:
     """Banned words in the subject, preheader or text (sources may quote anything)."""
     text = "\n".join([lesson.subject, lesson.preheader, markdown.plain_words(lesson.body)])
-    found = sorted({m.group(0).lower() for m in BANNED.finditer(text)})
+    found = sorted({m.group(0) for m in BANNED.finditer(text)}, key=str.lower)
     if not found:
         return []
-    return [f"claims not supported by evidence: {', '.join(repr(w) for w in found)}"]
+    listed = ", ".join(repr(w.lower()) for w in dict.fromkeys(w.lower() for w in found))
+    return [Problem("claims", f"claims not supported by evidence: {listed}", tuple(found))]
 
 
-def markup_problems(body: str) -> list[str]:
-    """Images without alt text, and links or images that are not absolute http(s) URLs."""
-    problems = []
-    for node in markdown.walk(markdown.tree(body)):
-        if node.type == "image":
-            src = str(node.attrs.get("src", ""))
-            if not "".join(child.content for child in node.children).strip():
-                problems.append(f"image without alt text: {src}")
-            if not src.startswith(("https://", "http://")):
-                problems.append(f"image is not an absolute http(s) URL: {src}")
-        elif node.type == "link":
-            href = str(node.attrs.get("href", ""))
-            if not href.startswith(("https://", "http://")):
-                problems.append(f"link is not an absolute http(s) URL: {href or '(empty)'}")
-    return problems
+def _where(lesson: LessonFile) -> str:
+    return f"lesson {lesson.order} ({lesson.slug})"
 
 
-def check_lesson(lesson: LessonFile, settings: ClinicSettings) -> LessonReport:
-    """Every rule for one lesson; the report lists each problem in words."""
+def check_lesson(lesson: LessonFile, settings: ClinicSettings, images_dir: Path | None = None,
+                 place: Place | None = None) -> LessonReport:
+    """Every per-lesson rule; the report lists each problem with the words it is about."""
     body = markdown.fill_placeholders(lesson.body, settings.placeholder_values())
-    grade, minutes = readability(body)
-    report = LessonReport(lesson.slug, grade, minutes)
-    if grade > MAX_GRADE:
-        report.problems.append(f"reading grade {grade} is above {MAX_GRADE:g}")
-    report.problems += claim_problems(lesson)
+    scores = readability(body)
+    report = LessonReport(lesson.slug, scores.grade, scores.smog, scores.minutes)
+    add = report.problems
+    if scores.grade > MAX_GRADE:
+        add.append(Problem("grade", f"reading grade {scores.grade} is above {MAX_GRADE:g}; the "
+                           "hardest sentences are highlighted", scores.hardest))
+    add += emergency_problems(markdown.plain_words(body), _where(lesson))
+    add += claim_problems(lesson)
     if not lesson.sources:
-        report.problems.append("no sources")
+        add.append(Problem("sources", "no sources"))
     if len(lesson.subject) > MAX_SUBJECT:
-        report.problems.append(
-            f"subject is {len(lesson.subject)} characters; keep it under {MAX_SUBJECT + 1}"
-        )
-    report.problems += markup_problems(body)
+        add.append(Problem("subject", f"subject is {len(lesson.subject)} characters; keep it "
+                           f"under {MAX_SUBJECT + 1}", (lesson.subject,)))
+    add += markup.picture_problems(body, images_dir or settings.images_path)
+    add += markup.link_problems(body)
+    add += markup.placeholder_problems(body)
+    add += markup.section_problems(body)
+    add += markup.reference_problems(markdown.plain_words(body), place.total if place else None)
     try:
-        render(lesson_content(lesson.slug, lesson), settings)
+        render(lesson_content(lesson.slug, lesson, place), settings)
     except RenderError as error:
-        report.problems.append(str(error))
+        add.append(Problem("layout", str(error)))
     return report
 
 
@@ -100,22 +140,46 @@ def _duplicates(lessons: list[LessonFile], reports: dict[str, LessonReport]) -> 
         for lesson in lessons:
             value = getattr(lesson, key)
             if value in seen:
-                problem = f"{key} {value!r} is also used by {seen[value]}"
-                reports[lesson.name].problems.append(problem)
+                reports[lesson.name].problems.append(
+                    Problem("duplicate", f"{key} {value!r} is also used by {seen[value]}"))
             seen.setdefault(value, lesson.name)
 
 
-def check_directory(directory: str | Path, settings: ClinicSettings) -> list[LessonReport]:
-    """Check every lesson file in a folder; a file that cannot be parsed is a failed report."""
+def footer_problems(text: str = URGENT) -> list[Problem]:
+    """The one-line urgent text at the bottom of every email must list every emergency sign."""
+    return emergency_problems(text, FOOTER, required=True)
+
+
+def check_directory(directory: str | Path, settings: ClinicSettings) -> CourseReport:
+    """Check every lesson file in a folder, in course order, and what every email shares."""
+    folder = Path(directory)
     reports: dict[str, LessonReport] = {}
     lessons: list[LessonFile] = []
-    for path in lesson_paths(directory):
+    for path in lesson_paths(folder):
         try:
             lesson = parse_lesson(path.read_text(encoding="utf-8"), path.name)
         except ContentError as error:
-            reports[path.name] = LessonReport(path.name, problems=[error.message])
+            reports[path.name] = LessonReport(path.name, problems=[Problem("file", error.message)])
             continue
         lessons.append(lesson)
-        reports[path.name] = check_lesson(lesson, settings)
+    lessons.sort(key=lambda lesson: lesson.order)
+    outline = places([lesson.subject for lesson in lessons])
+    for lesson, place in zip(lessons, outline, strict=True):
+        reports[lesson.name] = check_lesson(lesson, settings, folder / "images", place)
     _duplicates(lessons, reports)
-    return list(reports.values())
+    course = CourseReport(sorted(reports.values(), key=lambda r: _position(r, lessons)))
+    course.shared += footer_problems()
+    try:
+        terms = glossary.load(folder)
+    except glossary.GlossaryError as error:
+        course.shared.append(Problem(glossary.RULE, str(error)))
+        return course
+    found = glossary.glossary_problems(terms, [(_where(x), x.body) for x in lessons])
+    for lesson in lessons:
+        reports[lesson.name].problems += found.get(_where(lesson), [])
+    return course
+
+
+def _position(report: LessonReport, lessons: list[LessonFile]) -> int:
+    order = [lesson.slug for lesson in lessons]
+    return order.index(report.slug) if report.slug in order else len(order)

@@ -6,10 +6,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from service.course.check import check_directory
+from service.course.check import WORDS_PER_MINUTE, check_directory
 from service.course.content import ContentError, lesson_paths
 from service.course.importer import export_lessons, import_lessons
 from service.extensions import db
+from service.mail import markdown
 from service.mail.render import ClinicSettings
 from service.models import utcnow
 
@@ -55,23 +56,39 @@ def export_command(directory: str) -> None:
 @lessons_cli.command("check")
 @click.argument("directory", default="lessons")
 def check_command(directory: str) -> None:
-    """Lint every lesson in DIRECTORY; exits non-zero if any lesson has a problem."""
+    """Lint every lesson in DIRECTORY and the email footer; exits 1 on any problem."""
     try:
-        reports = check_directory(directory, ClinicSettings.from_config(current_app.config))
+        course = check_directory(directory, ClinicSettings.from_config(current_app.config))
     except ContentError as error:
         raise click.ClickException(error.message) from error
+    reports = course.lessons
     if not reports:
         click.echo(f"no lessons found in {directory}")
         return
     width = max(len("slug"), *(len(r.slug) for r in reports))
-    click.echo(f"{'slug':<{width}}  grade  minutes  problems")
+    click.echo(f"{'slug':<{width}}  grade  smog  minutes  problems")
     for report in reports:
-        grade = f"{report.grade:5.1f}" if report.grade is not None else "    -"
-        minutes = f"{report.minutes:7.1f}" if report.minutes is not None else "      -"
-        problems = "; ".join(report.problems) or "ok"
-        click.echo(f"{report.slug:<{width}}  {grade}  {minutes}  {problems}")
+        count = len(report.problems)
+        click.echo(f"{report.slug:<{width}}  {_number(report.grade, 5)}  "
+                   f"{_number(report.smog, 4)}  {_number(report.minutes, 7)}  "
+                   + (f"{count} problem{'s' if count > 1 else ''}:" if count else "ok"))
+        _problems(report.messages)
+    click.echo("every email (footer, glossary): "
+               + (f"{len(course.shared)} problems:" if course.shared else "ok"))
+    _problems([problem.message for problem in course.shared])
     failed = [r for r in reports if not r.ok]
-    if failed:
-        click.echo(f"{len(failed)} of {len(reports)} lessons failed the check", err=True)
+    if failed or course.shared:
+        click.echo(f"{len(failed)} of {len(reports)} lessons failed the check"
+                   + ("; the shared parts failed too" if course.shared else ""), err=True)
         raise SystemExit(1)
-    click.echo(f"all {len(reports)} lessons pass")
+    click.echo(f"all {len(reports)} lessons pass (grade: Flesch-Kincaid, at most 8; "
+               f"minutes at {WORDS_PER_MINUTE} words a minute)")
+
+
+def _problems(messages: list[str]) -> None:
+    for message in messages:
+        click.echo(markdown.wrap(message, "    - ", "      "))
+
+
+def _number(value: float | None, width: int) -> str:
+    return f"{value:{width}.1f}" if value is not None else "-".rjust(width)

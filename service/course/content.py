@@ -21,6 +21,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEYS = {"order", "slug", "subject", "preheader", "delay_days", "sources"}
 MAX_SUBJECT = 120  # the column; the lint wants fewer than 60
 MAX_PREHEADER = 200
+NOT_LESSONS = {"readme.md", "exercise-card.md"}  # the card is a web page, not an email
 
 
 class ContentError(InvalidInput):
@@ -125,11 +126,11 @@ def parse_lesson(text: str, name: str) -> LessonFile:
 
 
 def lesson_paths(directory: str | Path) -> list[Path]:
-    """The lesson files in a folder (`*.md`, not README), sorted by name."""
+    """The lesson files in a folder (`*.md`, not README or the exercise card), sorted by name."""
     folder = Path(directory)
     if not folder.is_dir():
         raise ContentError(f"{directory}: no such folder")
-    return sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+    return sorted(p for p in folder.glob("*.md") if p.name.lower() not in NOT_LESSONS)
 
 
 def load_lessons(directory: str | Path) -> list[LessonFile]:

@@ -7,9 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from service import links
+from service.course.outline import place_of
 from service.mail import message as headers
 from service.mail.message import Outgoing
-from service.mail.render import ClinicSettings, Content, Personal, personalise, render_lesson
+from service.mail.render import (
+    ClinicSettings,
+    Content,
+    Personal,
+    Place,
+    personalise,
+    render_lesson,
+)
 from service.mail.render import cached as cached_render
 
 
@@ -68,9 +76,13 @@ def newsletter_content(subject: str, preheader: str, body: str) -> Content:
 
 
 def compose(
-    delivery: Any, subscriber: Any, revision: Any, config: Mapping[str, Any], now: datetime
+    delivery: Any, subscriber: Any, revision: Any, config: Mapping[str, Any], now: datetime,
+    place: Place | None = None,
 ) -> Outgoing:
-    """The message to send for one delivery (kinds: confirmation, already_subscribed, lesson)."""
+    """The message to send for one delivery (kinds: confirmation, already_subscribed, lesson).
+
+    A lesson's place in the course is read from the revision's session unless given.
+    """
     settings = ClinicSettings.from_config(config)
     kind = str(delivery.kind)
     public_id = subscriber.public_id
@@ -87,7 +99,8 @@ def compose(
     elif kind == "lesson":
         if revision is None:
             raise ValueError(f"delivery {delivery.id}: a lesson message needs a revision")
-        rendered = render_lesson(revision.lesson.slug, revision, settings)
+        rendered = render_lesson(revision.lesson.slug, revision, settings,
+                                 place or place_of(revision))
         action = ""
         list_unsubscribe = headers.list_unsubscribe_header(
             unsubscribe, config.get("MAIL_UNSUBSCRIBE_MAILTO")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -13,8 +13,12 @@ PLACEHOLDERS = {
     "{booking_url}": "CLINIC_BOOKING_URL",
     "{clinic_name}": "CLINIC_NAME",
     "{clinic_phone}": "CLINIC_PHONE",
+    "{exercise_card_url}": "EXERCISE_CARD_URL",
 }
+# Alone on its line, it becomes the layout's booking button (see service/mail/blocks.py).
+BOOKING_BUTTON = "{booking_button}"
 WIDTH = 72
+WORDS_PER_MINUTE = 130  # a slow, careful reader: people in pain, many with low health literacy
 
 
 def parser() -> MarkdownIt:
@@ -26,9 +30,10 @@ _MD = parser()
 
 
 def fill_placeholders(body: str, values: Mapping[str, Any]) -> str:
-    """Replace `{booking_url}`, `{clinic_name}`, `{clinic_phone}` with settings, nothing else."""
+    """Replace the PLACEHOLDERS with settings (a missing value leaves its placeholder)."""
     for placeholder, key in PLACEHOLDERS.items():
-        body = body.replace(placeholder, str(values[key]))
+        if key in values:
+            body = body.replace(placeholder, str(values[key]))
     return body
 
 
@@ -49,7 +54,8 @@ def walk(node: SyntaxTreeNode) -> Iterator[SyntaxTreeNode]:
         yield from walk(child)
 
 
-def _inline(node: SyntaxTreeNode) -> str:
+def inline_text(node: SyntaxTreeNode) -> str:
+    """The text of an inline node: links as `label (url)`, pictures as `[Picture: alt]`."""
     parts: list[str] = []
     for child in node.children:
         kind = child.type
@@ -60,14 +66,14 @@ def _inline(node: SyntaxTreeNode) -> str:
         elif kind == "hardbreak":
             parts.append("\n")
         elif kind == "link":
-            label = _inline(child)
+            label = inline_text(child)
             href = str(child.attrs.get("href", ""))
             parts.append(label if label == href or not href else f"{label} ({href})")
         elif kind == "image":
-            alt = _inline(child)
-            parts.append(f"[image: {alt}]" if alt else "[image]")
+            alt = inline_text(child)
+            parts.append(f"[Picture: {alt}]" if alt else "[Picture]")
         else:  # em, strong, s: the words are what matters in plain text
-            parts.append(_inline(child))
+            parts.append(inline_text(child))
     return "".join(parts)
 
 
@@ -85,20 +91,21 @@ def wrap(text: str, first: str = "", rest: str = "") -> str:
     return "\n".join(lines)
 
 
-def _blocks(node: SyntaxTreeNode, indent: str = "") -> list[str]:
+def blocks(nodes: Iterable[SyntaxTreeNode], indent: str = "") -> list[str]:
+    """The text of each block node (heading, paragraph, list, …), in order."""
     out: list[str] = []
-    for child in node.children:
+    for child in nodes:
         kind = child.type
         if kind == "heading":
-            title = _inline(child.children[0]) if child.children else ""
+            title = inline_text(child.children[0]) if child.children else ""
             rule = "=" if child.tag == "h1" else "-"
             out.append(f"{indent}{title}\n{indent}{rule * min(len(title), WIDTH)}")
         elif kind == "paragraph":
-            out.append(wrap(_inline(child.children[0]), indent, indent))
+            out.append(wrap(inline_text(child.children[0]), indent, indent))
         elif kind in ("bullet_list", "ordered_list"):
             out.append(_list(child, indent))
         elif kind == "blockquote":
-            out.extend(_blocks(child, indent + "> "))
+            out.extend(blocks(child.children, indent + "> "))
         elif kind in ("fence", "code_block"):
             code = child.content.rstrip().split("\n")
             out.append("\n".join(indent + "    " + line for line in code))
@@ -107,7 +114,7 @@ def _blocks(node: SyntaxTreeNode, indent: str = "") -> list[str]:
         elif kind == "table":
             rows = [n for n in walk(child) if n.type == "tr"]
             out.append("\n".join(
-                indent + " | ".join(_inline(cell.children[0]) if cell.children else ""
+                indent + " | ".join(inline_text(cell.children[0]) if cell.children else ""
                                     for cell in row.children)
                 for row in rows
             ))
@@ -119,14 +126,14 @@ def _list(node: SyntaxTreeNode, indent: str) -> str:
     start = int(node.attrs.get("start", 1) or 1)
     for number, item in enumerate(node.children, start):
         marker = f"{number}. " if node.type == "ordered_list" else "- "
-        inner = "\n".join(_blocks(item, indent + " " * len(marker)))
+        inner = "\n".join(blocks(item.children, indent + " " * len(marker)))
         items.append(indent + marker + inner[len(indent) + len(marker):])
     return "\n".join(items)
 
 
 def to_text(body: str) -> str:
     """Readable plain text of a Markdown body: underlined headings, lists, links as text (url)."""
-    return "\n\n".join(_blocks(tree(body))).strip("\n")
+    return "\n\n".join(blocks(tree(body).children)).strip("\n")
 
 
 def _words(node: SyntaxTreeNode) -> str:
@@ -143,3 +150,8 @@ def plain_words(body: str) -> str:
     """Only the words people read (no URLs, no markup), one sentence per block, for scores."""
     texts = [" ".join(_words(n).split()) for n in walk(tree(body)) if n.type == "inline"]
     return "\n".join(t if t.endswith((".", "!", "?", ":")) else t + "." for t in texts if t)
+
+
+def reading_minutes(body: str) -> float:
+    """Minutes to read the words of a Markdown body at WORDS_PER_MINUTE."""
+    return len(plain_words(body).split()) / WORDS_PER_MINUTE

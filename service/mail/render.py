@@ -4,29 +4,38 @@ Markdown. Rendered once per lesson revision; per-subscriber parts are filled in 
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from mjml import mjml2html
 
-from service.mail import markdown
+from service.mail import blocks, markdown
 from service.mail.message import clean_name
+from service.mail.settings import (  # noqa: F401 - ClinicSettings, Place are imported from here
+    IMAGES_DIR,
+    TEMPLATES_DIR,
+    ClinicSettings,
+    Place,
+    places,
+)
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "email_templates"
+SOURCE_URL = re.compile(r"\s*(https?://\S+?)[.,;]?$")
 
 DISCLAIMER = (
     "This email is general information, not medical advice. "
     "It does not replace seeing a doctor."
 )
+# The emergency signs in one line; `lessons check` holds it to the complete list.
 URGENT = (
-    "Go to the emergency room now if you have numbness between your legs, "
-    "new bladder or bowel problems, or weakness in both legs."
+    "Call 911 or go to the emergency room now if you have numbness between your legs or when "
+    "you wipe, new trouble peeing or controlling your bladder or bowels, not feeling when you "
+    "need to pee or poo, not being able to pee at all, new problems getting or keeping an "
+    "erection, weakness in both legs, or a leg getting weaker fast."
 )
 
 # Stand-ins rendered into the cached output and replaced per subscriber. They cannot come
@@ -40,35 +49,6 @@ SLOTS = (GREETING, UNSUBSCRIBE, PREFERENCES, ACTION)
 
 class RenderError(ValueError):
     """An email could not be rendered; the message names the lesson or template."""
-
-
-@dataclass(frozen=True)
-class ClinicSettings:
-    """What every email shows about the clinic; part of every cache key."""
-
-    name: str
-    postal_address: str
-    phone: str
-    booking_url: str
-    templates_dir: str = str(TEMPLATES_DIR)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> ClinicSettings:
-        """Read the clinic settings from the app config (or any mapping)."""
-        return cls(
-            name=str(config["CLINIC_NAME"]),
-            postal_address=str(config["CLINIC_POSTAL_ADDRESS"]),
-            phone=str(config["CLINIC_PHONE"]),
-            booking_url=str(config["CLINIC_BOOKING_URL"]),
-            templates_dir=str(config.get("EMAIL_TEMPLATES_DIR") or TEMPLATES_DIR),
-        )
-
-    def placeholder_values(self) -> dict[str, str]:
-        return {
-            "CLINIC_BOOKING_URL": self.booking_url,
-            "CLINIC_NAME": self.name,
-            "CLINIC_PHONE": self.phone,
-        }
 
 
 @dataclass(frozen=True)
@@ -104,6 +84,7 @@ class Content:
     action_url: str = ""  # "" for a per-subscriber ACTION slot
     after: str = ""  # Markdown shown after the button
     footer_reason: str = ""
+    place: Place | None = None  # lessons only: "Lesson N of M", "Next: …"
 
 
 def _environment(templates_dir: str) -> Environment:
@@ -124,6 +105,21 @@ def _action_url(content: Content, settings: ClinicSettings) -> str:
     return markdown.fill_placeholders(content.action_url, settings.placeholder_values())
 
 
+def source_link(source: str) -> tuple[str, str]:
+    """(citation, URL) of a source line that ends with its URL; URL "" when it has none."""
+    match = SOURCE_URL.search(source)
+    if match is None:
+        return source, ""
+    citation = source[: match.start()].strip()
+    return (citation or match.group(1)), match.group(1)
+
+
+def top_line(place: Place, body: str) -> str:
+    """"Lesson 3 of 11 · about 6 minutes to read" (at a slow reader's pace)."""
+    minutes = max(1, round(markdown.reading_minutes(body)))
+    return f"{place.label} · about {minutes} minute{'s' if minutes > 1 else ''} to read"
+
+
 def render_mjml(content: Content, settings: ClinicSettings) -> str:
     """The MJML source of one email (Jinja fills the layout; values are escaped)."""
     body = _clean_markdown(content.body, settings)
@@ -136,24 +132,31 @@ def render_mjml(content: Content, settings: ClinicSettings) -> str:
         greeting_slot=GREETING,
         unsubscribe_slot=UNSUBSCRIBE,
         preferences_slot=PREFERENCES,
-        body_html=Markup(markdown.to_html(body)),
+        body_html=Markup(blocks.to_html(body, settings.extras())),
         after_html=Markup(markdown.to_html(after)),
-        sources=content.sources,
+        sources=[source_link(source) for source in content.sources],
         action_label=content.action_label,
         action_url=_action_url(content, settings),
         disclaimer=DISCLAIMER,
         urgent=URGENT,
         footer_reason=content.footer_reason,
+        place=content.place,
+        top_line=top_line(content.place, body) if content.place else "",
     )
 
 
 def render_text(content: Content, settings: ClinicSettings) -> str:
     """The plain-text part, made from the Markdown (not from the HTML)."""
-    parts = [GREETING, markdown.to_text(_clean_markdown(content.body, settings))]
+    body = _clean_markdown(content.body, settings)
+    parts = [GREETING, blocks.to_text(body, settings.extras())]
+    if content.place:
+        parts.insert(0, top_line(content.place, body))
     if content.action_label:
         parts.append(f"{content.action_label}:\n{_action_url(content, settings)}")
     if content.after:
         parts.append(markdown.to_text(_clean_markdown(content.after, settings)))
+    if content.place and content.place.next_subject:
+        parts.append(markdown.wrap(f"Next: {content.place.next_subject}"))
     if content.sources:
         listed = "\n".join(markdown.wrap(source, "- ", "  ") for source in content.sources)
         parts.append("Sources\n-------\n" + listed)
@@ -186,7 +189,7 @@ def render(content: Content, settings: ClinicSettings) -> Rendered:
     return Rendered(content.subject, page, render_text(content, settings))
 
 
-def lesson_content(slug: str, revision: Any) -> Content:
+def lesson_content(slug: str, revision: Any, place: Place | None = None) -> Content:
     """The Content of a lesson revision (anything with subject, preheader, body, sources)."""
     return Content(
         name=f"lesson {slug!r}",
@@ -196,6 +199,7 @@ def lesson_content(slug: str, revision: Any) -> Content:
         body=revision.body,
         sources=tuple(revision.sources or ()),
         footer_reason="You get this email because you joined our course on sciatica.",
+        place=place,
     )
 
 
@@ -219,12 +223,17 @@ def cached(key: tuple[Any, ...], build: Content, settings: ClinicSettings) -> Re
     return rendered
 
 
-def render_lesson(slug: str, revision: Any, settings: ClinicSettings) -> Rendered:
-    """A lesson revision, rendered once per (revision id, content hash, clinic settings)."""
-    content = lesson_content(slug, revision)
+def render_lesson(slug: str, revision: Any, settings: ClinicSettings,
+                  place: Place | None = None) -> Rendered:
+    """A lesson revision, rendered once per (revision, content hash, place, clinic settings).
+
+    The place is in the key: when the course gains or loses a lesson, "Lesson N of M" and
+    "Next: …" change although the revision does not.
+    """
+    content = lesson_content(slug, revision, place)
     if getattr(revision, "id", None) is None:
         return render(content, settings)  # an unsaved draft (preview): nothing to key on
-    return cached(("lesson", revision.id, revision.content_hash), content, settings)
+    return cached(("lesson", revision.id, revision.content_hash, place), content, settings)
 
 
 def greeting(first_name: str | None) -> str:

@@ -15,12 +15,16 @@ from service.web import access_log
 def init_app(app: Flask) -> None:
     from service.web.fresh import bp as fresh_bp
     from service.web.fresh import expired_page
+    from service.web.clinic_logo import bp as clinic_logo_bp
+    from service.web.course_pages import bp as course_pages_bp
     from service.web.public import bp as public_bp
     from service.web.subscriber import bp as subscriber_bp
 
+    app.register_blueprint(clinic_logo_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(subscriber_bp)
     app.register_blueprint(fresh_bp)
+    app.register_blueprint(course_pages_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
     app.register_error_handler(ExpiredToken, expired_page)

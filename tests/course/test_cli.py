@@ -32,9 +32,10 @@ def test_check_passes_on_the_real_course_without_a_database(tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["slug", "grade", "minutes", "problems"]
+    assert lines[0].split() == ["slug", "grade", "smog", "minutes", "problems"]
     assert any(line.startswith("what-is-sciatica") and line.endswith("ok") for line in lines)
-    assert "all 9 lessons pass" in result.output
+    assert "every email (footer, glossary): ok" in lines
+    assert "all 11 lessons pass" in result.output
 
 
 def test_check_fails_and_says_why(tmp_path: Path) -> None:
@@ -48,7 +49,9 @@ def test_check_fails_and_says_why(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "how-massage-helps" in result.output and "'cures'" in result.output
-    assert "1 of 1 lessons failed" in result.output
+    # No glossary in that folder: the shared check says so, as a problem of its own.
+    assert "    - glossary.yml is missing" in result.output
+    assert "1 of 1 lessons failed the check; the shared parts failed too" in result.output
 
 
 def test_check_of_a_missing_folder_fails(tmp_path: Path) -> None:
@@ -61,9 +64,9 @@ def test_import_reports_changes_then_nothing(runner: FlaskCliRunner) -> None:
     first = runner.invoke(args=["lessons", "import", LESSONS])
     assert first.exit_code == 0, first.output
     assert "created: what-is-sciatica" in first.output
-    assert "9 lessons: 9 created, 0 updated, 0 unchanged" in first.output
+    assert "11 lessons: 11 created, 0 updated, 0 unchanged" in first.output
     second = runner.invoke(args=["lessons", "import", LESSONS])
-    assert second.output.strip() == "9 lessons: 0 created, 0 updated, 9 unchanged"
+    assert second.output.strip() == "11 lessons: 0 created, 0 updated, 11 unchanged"
 
 
 def test_import_of_an_empty_folder_says_so(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -79,10 +82,10 @@ def test_import_of_a_bad_file_names_it_and_imports_nothing(
 ) -> None:
     folder = tmp_path / "lessons"
     shutil.copytree(ROOT / "lessons", folder)
-    (folder / "10-broken.md").write_text("---\norder: 10\n---\nNo slug.\n")
+    (folder / "12-broken.md").write_text("---\norder: 12\n---\nNo slug.\n")
     result = runner.invoke(args=["lessons", "import", str(folder)])
     assert result.exit_code == 1
-    assert "10-broken.md: front matter needs 'slug'" in result.output
+    assert "12-broken.md: front matter needs 'slug'" in result.output
     export = runner.invoke(args=["lessons", "export", str(tmp_path / "out")])
     assert "0 lessons exported" in export.output
 
@@ -91,6 +94,6 @@ def test_export_writes_files_that_import_unchanged(runner: FlaskCliRunner, tmp_p
     runner.invoke(args=["lessons", "import", LESSONS])
     out = tmp_path / "out"
     result = runner.invoke(args=["lessons", "export", str(out)])
-    assert result.exit_code == 0 and "9 lessons exported" in result.output
+    assert result.exit_code == 0 and "11 lessons exported" in result.output
     again = runner.invoke(args=["lessons", "import", str(out)])
-    assert "0 created, 0 updated, 9 unchanged" in again.output
+    assert "0 created, 0 updated, 11 unchanged" in again.output

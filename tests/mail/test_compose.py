@@ -7,17 +7,23 @@ import email.policy
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
 from service import tokens
+from service.course.importer import import_lessons
+from service.extensions import db
 from service.mail.compose import compose
 from service.mail.transport import open_transport
 from service.models import Delivery, Lesson, LessonRevision, MessageKind, Subscriber
 from tests.smtp_server import SMTPServer
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG: dict[str, Any] = {
     "SECRET_KEY": "test-secret-key",
     "BASE_URL": "http://localhost",
@@ -136,3 +142,30 @@ def test_composed_mail_arrives_intact_over_smtp(smtp_server: SMTPServer) -> None
     assert received["Message-ID"] == sent.message_id
     assert received["List-Unsubscribe"] == sent.parsed()["List-Unsubscribe"]
     assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_lesson_from_the_database_knows_its_place_in_the_course(app: Flask) -> None:
+    with app.app_context():
+        import_lessons(db.session, ROOT / "lessons", NOW)
+        db.session.commit()
+        lessons = db.session.scalars(select(Lesson).order_by(Lesson.position)).all()
+        doctor = next(lesson for lesson in lessons if lesson.slug == "when-to-see-a-doctor")
+        delivery = Delivery(id=1, subscriber_id=7, kind=MessageKind.LESSON)
+        config = {**CONFIG, "BASE_URL": "http://localhost"}
+        text, html = parts(email.message_from_bytes(
+            compose(delivery, subscriber(), doctor.published, config, NOW).raw,
+            policy=email.policy.default))  # type: ignore[arg-type]
+        text = text.replace("\r\n", "\n")
+        assert re.match(r"Lesson 10 of 11 · about \d+ minutes to read\n\nHi Maria,", text)
+        assert f"Next: {lessons[10].published.subject}" in text  # type: ignore[union-attr]
+        # A lesson added later makes the course longer for the very next message.
+        db.session.add(Lesson(slug="extra", position=12, created_at=NOW, published_number=1,
+                              revisions=[LessonRevision(
+                                  number=1, subject="One more", body="Text.", sources=[],
+                                  content_hash="x", created_at=NOW)]))
+        db.session.commit()
+        last = lessons[10].published
+        text, _ = parts(email.message_from_bytes(
+            compose(delivery, subscriber(), last, config, NOW).raw,
+            policy=email.policy.default))  # type: ignore[arg-type]
+        assert text.startswith("Lesson 11 of 12") and "Next: One more" in text

@@ -25,7 +25,7 @@ VALUES = {
          "Book a visit (https://x.example/book) online."),
         ("<https://x.example/a>", "https://x.example/a"),
         ("**Bold** and *soft*", "Bold and soft"),
-        ("![A man stretching](https://x.example/a.png)", "[image: A man stretching]"),
+        ("![A man stretching](https://x.example/a.png)", "[Picture: A man stretching]"),
         ("<b>raw</b> & more", "<b>raw</b> & more"),
         ("> Quote", "> Quote"),
     ],
