@@ -13,10 +13,10 @@ from service.web import access_log
 
 
 def init_app(app: Flask) -> None:
-    from service.web.fresh import bp as fresh_bp
-    from service.web.fresh import expired_page
     from service.web.clinic_logo import bp as clinic_logo_bp
     from service.web.course_pages import bp as course_pages_bp
+    from service.web.fresh import bp as fresh_bp
+    from service.web.fresh import expired_page
     from service.web.public import bp as public_bp
     from service.web.subscriber import bp as subscriber_bp
 

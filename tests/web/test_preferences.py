@@ -60,7 +60,7 @@ def test_the_page_shows_the_current_settings(
     # The clinic's zone, readable; the hour as a US clinic writes it.
     assert '<option value="America/Chicago" selected>Central Time (Chicago)</option>' in page.text
     assert re.search(r'<option value="9" selected>9\sAM</option>', page.text)
-    assert "Lesson 1 of 9 done. Next: lesson 2, tomorrow at 9" in page.text
+    assert "Lesson 1 of 11 done. Next: lesson 2, tomorrow at 9" in page.text
     for field in ("first_name", "timezone", "send_hour", "course_enabled"):
         assert f'<label for="{field}">' in page.text
     assert page.headers["Referrer-Policy"] == "same-origin"  # the token never leaves the site
