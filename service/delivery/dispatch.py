@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from service.delivery.queueing import queue_due_lessons
+from service.delivery.due_lessons import queue_due_lessons
 from service.delivery.sender import Counts, Job, deliver
 from service.extensions import db
 

@@ -8,13 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import Row, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.course.schedule import is_deliverable, next_lesson_due
 from service.delivery.database import begin_write, is_postgres
 from service.delivery.enrolment import CoursePlan
-from service.models import Delivery, DeliveryStatus, Enrolment, MessageKind, Subscriber
+from service.delivery.queueing import queue_lessons
+from service.models import Enrolment, Subscriber
 
 BATCH = 1000
 _ENROLMENT = Enrolment.__table__
@@ -52,17 +52,6 @@ def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> li
     return list(session.execute(query).all())
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert lesson rows; one already there (same subscriber, lesson, round) is kept as is."""
-    if not rows:
-        return
-    dialect = postgresql if is_postgres(session) else sqlite
-    statement = dialect.insert(Delivery).on_conflict_do_nothing(
-        index_elements=["subscriber_id", "lesson_id", "round"]
-    )
-    session.execute(statement, rows)
-
-
 def _plan_row(
     plan: CoursePlan, row: Row[Any], now: datetime
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -79,11 +68,8 @@ def _plan_row(
     if lesson is None:
         update_values["completed_at"] = now
         return None, update_values
-    delivery = {
-        "subscriber_id": row.subscriber_id, "kind": MessageKind.LESSON,
-        "lesson_id": lesson.lesson_id, "round": row.round, "status": DeliveryStatus.QUEUED,
-        "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }
+    delivery = {"subscriber_id": row.subscriber_id, "lesson_id": lesson.lesson_id,
+                "round": row.round}
     update_values["last_position_sent"] = lesson.position
     update_values["last_sent_at"] = now  # the schedule counts from here (see reschedule)
     following = plan.after(lesson.position)
@@ -134,7 +120,7 @@ def queue_due_lessons(
             if delivery:
                 deliveries.append(delivery)
             updates.append(values)
-        _insert_ignoring_duplicates(session, deliveries)
+        queue_lessons(session, deliveries, now)
         session.execute(_UPDATE_ENROLMENT, updates)
         session.commit()
         queued += len(deliveries)

@@ -1,0 +1,171 @@
+"""Queueing mail: the one way any code (web, CLI, admin, newsletter) asks for a message.
+
+Every message is a row of the outbox (service.models.delivery.Delivery); these functions
+add rows and flush, the caller commits, and the worker sends (service.jobs). Nothing here
+talks to SMTP. Each kind has a key that makes queueing idempotent:
+
+- `queue_transactional(session, subscriber, kind, now, key=...)`: a confirmation or an
+  "already subscribed" note; `key` (unique) says which event it answers.
+- `queue_test(session, to_address, now, key=..., lesson_id=... | newsletter_issue_id=...)`:
+  a staff member's test send, to an address that need not be a subscriber.
+- `queue_lesson(session, subscriber_id, lesson_id, round, now)`: one lesson, keyed by
+  (subscriber, lesson, round); the dispatch pass queues due lessons in bulk the same way.
+- `queue_newsletter(session, issue, now)`: one issue fanned out, set-based, to every active
+  subscriber with the newsletter on, keyed by (subscriber, issue): safe to run twice.
+- `cancel_queued(session, subscriber_id, lanes)`: take back what is queued and not yet
+  claimed (pause, course off, unsubscribe, suppression all use it).
+
+Lanes (Lane.TRANSACTIONAL < LESSONS < NEWSLETTERS) order every claim, so a confirmation
+never waits behind a newsletter; the worker also polls the transactional lane every
+couple of seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.models import (
+    LANE_OF,
+    Delivery,
+    DeliveryStatus,
+    Enrolment,
+    IssueStatus,
+    Lane,
+    Lesson,
+    MessageKind,
+    NewsletterIssue,
+    Subscriber,
+    SubscriberStatus,
+)
+
+ALL_LANES = frozenset(Lane)
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(Delivery)
+
+
+def _row(kind: MessageKind, now: datetime, **values: Any) -> dict[str, Any]:
+    return {"kind": kind, "lane": LANE_OF[kind], "status": DeliveryStatus.QUEUED,
+            "attempts": 0, "round": 1, "next_attempt_at": now, "created_at": now, **values}
+
+
+def queue_transactional(
+    session: Session, subscriber: Subscriber, kind: MessageKind, now: datetime,
+    *, key: str | None = None,
+) -> bool:
+    """Queue a confirmation or "already subscribed" email; False if `key` was queued before."""
+    if LANE_OF[kind] != Lane.TRANSACTIONAL or kind == MessageKind.TEST:
+        raise ValueError(f"{kind} is not a transactional message to a subscriber")
+    session.flush()  # the subscriber needs its id
+    statement = _insert(session).values(_row(
+        kind, now, subscriber_id=subscriber.id, idempotency_key=key or uuid.uuid4().hex,
+    )).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def queue_test(
+    session: Session, to_address: str, now: datetime, *, key: str | None = None,
+    lesson_id: int | None = None, newsletter_issue_id: int | None = None,
+) -> bool:
+    """Queue a test send of a lesson (its published revision) or an issue to one address."""
+    if (lesson_id is None) == (newsletter_issue_id is None):
+        raise ValueError("a test send is of one lesson or one newsletter issue")
+    statement = _insert(session).values(_row(
+        MessageKind.TEST, now, to_address=to_address, lesson_id=lesson_id,
+        newsletter_issue_id=newsletter_issue_id, idempotency_key=key or uuid.uuid4().hex,
+    )).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def queue_lessons(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Queue lessons given as {subscriber_id, lesson_id, round}; ones already queued stay."""
+    if not rows:
+        return
+    statement = _insert(session).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "lesson_id", "round"]
+    )
+    session.execute(statement, [_row(MessageKind.LESSON, now, **row) for row in rows])
+
+
+def queue_lesson(
+    session: Session, subscriber_id: int, lesson_id: int, round: int, now: datetime
+) -> None:
+    """Queue one lesson for one subscriber, due now; queued before, it stays as it was."""
+    queue_lessons(session, [{"subscriber_id": subscriber_id, "lesson_id": lesson_id,
+                             "round": round}], now)
+
+
+def queue_newsletter(session: Session, issue: NewsletterIssue, now: datetime) -> int:
+    """Fan `issue` out to every active subscriber with the newsletter on; rows added.
+
+    One INSERT … SELECT … ON CONFLICT DO NOTHING: the database does the work whatever the
+    list size, and a second run (or two at once) adds nobody twice.
+    """
+    session.flush()
+    columns = ["subscriber_id", "kind", "lane", "newsletter_issue_id", "status", "attempts",
+               "round", "next_attempt_at", "created_at"]
+    audience = select(
+        Subscriber.id, literal(MessageKind.NEWSLETTER.value), literal(int(Lane.NEWSLETTERS)),
+        literal(issue.id), literal(DeliveryStatus.QUEUED.value), literal(0), literal(1),
+        literal(now, Delivery.next_attempt_at.type), literal(now, Delivery.created_at.type),
+    ).where(
+        Subscriber.status == SubscriberStatus.ACTIVE,
+        Subscriber.newsletter_enabled.is_(True),
+        Subscriber.paused.is_(False),
+    )
+    statement = _insert(session).from_select(columns, audience).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "newsletter_issue_id"]
+    )
+    added = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+    issue.status = IssueStatus.QUEUED
+    issue.sent_at = issue.sent_at or now
+    session.flush()
+    return added
+
+
+def cancel_queued(
+    session: Session, subscriber_id: int, lanes: Collection[Lane] = ALL_LANES
+) -> int:
+    """Take back what is queued for one subscriber in `lanes`; rows taken back.
+
+    Only rows not yet claimed: one already being handed to SMTP cannot be recalled. Queued
+    lessons are deleted and the enrolment rewound to before the first of them, so a resume
+    (or a return) sends them again; other kinds stay on record as cancelled.
+    """
+    lanes = [int(lane) for lane in lanes]
+    mine = (Delivery.subscriber_id == subscriber_id, Delivery.status == DeliveryStatus.QUEUED)
+    taken = 0
+    if Lane.LESSONS in lanes:
+        first = session.scalar(
+            select(func.min(Lesson.position)).join(Delivery, Delivery.lesson_id == Lesson.id)
+            .join(Enrolment, Enrolment.subscriber_id == Delivery.subscriber_id)
+            .where(*mine, Delivery.kind == MessageKind.LESSON, Delivery.round == Enrolment.round)
+        )
+        result = session.execute(delete(Delivery).where(*mine, Delivery.kind == MessageKind.LESSON))
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if first is not None:
+            session.execute(
+                update(Enrolment)
+                .where(Enrolment.subscriber_id == subscriber_id,
+                       Enrolment.last_position_sent >= first)
+                .values(last_position_sent=first - 1, completed_at=None)
+            )
+    others = [lane for lane in lanes if lane != Lane.LESSONS]
+    if others:
+        result = session.execute(
+            update(Delivery).where(*mine, Delivery.lane.in_(others))
+            .values(status=DeliveryStatus.CANCELLED).execution_options(synchronize_session=False)
+        )
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    session.flush()
+    return taken
