@@ -28,6 +28,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/flask --app wsgi lessons check lessons
 	$(BIN)/pytest -q
 

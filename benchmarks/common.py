@@ -80,5 +80,5 @@ def add_course(app: Flask) -> None:
     from service.models import utcnow
 
     with app.app_context():
-        import_lessons(db.session, LESSONS, utcnow())
+        import_lessons(db.session(), LESSONS, utcnow())
         db.session.commit()

@@ -198,7 +198,7 @@ def import_csv(app: Flask, path: str, now: datetime, progress: Progress | None =
     }
     with app.app_context():
         for batch in _batches(path, layout):
-            _import_batch(db.session, batch, report, options)
+            _import_batch(db.session(), batch, report, options)
             if progress:
                 progress(len(batch))
     return report

@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from service.errors import InvalidInput
-from service.extensions import db
+from service.extensions import current_app_object, db
 from service.models import Subscriber, utcnow
 from service.subscriptions.bulk import ImportReport, export_csv, import_csv
 
@@ -56,7 +55,7 @@ def import_command(path: str, send_confirmation: bool) -> None:
     send_hour (default 9), weekdays_only, newsletter, confirmed_at (ISO-8601; rows without
     it are pending). Commas, semicolons or tabs; headers in any case.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     with click.progressbar(length=_data_lines(path), label="Importing", file=sys.stderr) as bar:
         try:
             report = import_csv(app, path, utcnow(), progress=bar.update,
@@ -65,8 +64,8 @@ def import_command(path: str, send_confirmation: bool) -> None:
             raise click.ClickException(f"{path}: {error}; nothing was imported") from error
     for line, problem in report.errors:
         click.echo(f"line {line}: {problem}", err=True)
-    for line in _summary(report, send_confirmation):
-        click.echo(line)
+    for sentence in _summary(report, send_confirmation):
+        click.echo(sentence)
     if report.errors:  # the good rows are in; a script still learns that some were not
         raise SystemExit(1)
 
@@ -76,7 +75,7 @@ def import_command(path: str, send_confirmation: bool) -> None:
 @with_appcontext
 def export_command(path: str) -> None:
     """Write every subscriber to a CSV, in the columns the import reads."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     total = db.session.scalar(select(func.count()).select_from(Subscriber)) or 0
     db.session.commit()
     with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:

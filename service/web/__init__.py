@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -46,18 +47,18 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _error_page(status: int, title: str, message: str) -> tuple[object, int]:
+def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     db.session.rollback()
     if _wants_json():
         return {"error": title, "message": message}, status
     return render_template("error.html", title=title, message=message), status
 
 
-def _service_error(error: ServiceError) -> tuple[object, int]:
+def _service_error(error: ServiceError) -> ResponseReturnValue:
     return _error_page(error.status_code, error.title, error.message)
 
 
-def _csrf_error(error: CSRFError) -> tuple[object, int]:
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     return _error_page(
         400,
         "Please try again",
@@ -65,6 +66,6 @@ def _csrf_error(error: CSRFError) -> tuple[object, int]:
     )
 
 
-def _http_error(error: HTTPException) -> tuple[object, int]:
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
     return _error_page(status, error.name, error.description or "")

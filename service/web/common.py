@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service import tokens
 from service.delivery.outbox import send_now
-from service.extensions import db
+from service.extensions import current_app_object, db
 from service.models import Subscriber
 from service.subscriptions import operations
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 def subscriber_from(token: str, purpose: str) -> Subscriber:
     """The subscriber a signed link names; InvalidToken/ExpiredToken otherwise."""
     public_id = tokens.read_token(current_app.config["SECRET_KEY"], purpose, token)
-    return operations.find_by_public_id(db.session, public_id)
+    return operations.find_by_public_id(db.session(), public_id)
 
 
 def commit_with_retry(work: Callable[[], T]) -> T:
@@ -40,7 +40,7 @@ def send_after_commit(delivery_ids: list[int]) -> None:
     if not delivery_ids:
         return
     try:
-        send_now(current_app._get_current_object(), delivery_ids)  # type: ignore[attr-defined]
+        send_now(current_app_object(), delivery_ids)
     except Exception:  # noqa: BLE001 - the rows are committed and queued: never fail the page
         db.session.rollback()
         current_app.logger.exception("sending %s right away failed; left queued", delivery_ids)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from service import tokens
 from service.delivery.dispatch import dispatch_subscriber
-from service.extensions import csrf, db, limiter
+from service.extensions import csrf, current_app_object, db, limiter
 from service.models import SubscriberStatus, utcnow
 from service.subscriptions import consent, operations
 from service.subscriptions.validation import FormErrors, read_signup
@@ -74,7 +74,7 @@ def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRe
 def _sign_up(signup: operations.SignupRequest) -> None:
     at = utcnow()
     timezone = current_app.config["CLINIC_TIMEZONE"]
-    ids = commit_with_retry(lambda: operations.sign_up(db.session, signup, at, timezone))
+    ids = commit_with_retry(lambda: operations.sign_up(db.session(), signup, at, timezone))
     send_after_commit(ids)
 
 
@@ -191,7 +191,7 @@ def confirm(token: str) -> str:
     """Confirm the address, enrol in the course, and point to the preferences."""
     subscriber = subscriber_from(token, tokens.CONFIRM)
     was_pending = subscriber.status == SubscriberStatus.PENDING
-    operations.confirm(db.session, subscriber, utcnow())
+    operations.confirm(db.session(), subscriber, utcnow())
     db.session.commit()
     if was_pending:
         _send_first_lesson(subscriber.id)
@@ -203,7 +203,7 @@ def confirm(token: str) -> str:
 def _send_first_lesson(subscriber_id: int) -> None:
     """Send lesson 1 at once rather than at the next pass; if that fails, the worker sends it."""
     try:
-        dispatch_subscriber(current_app._get_current_object(), subscriber_id, utcnow())
+        dispatch_subscriber(current_app_object(), subscriber_id, utcnow())
     except Exception:  # noqa: BLE001 - confirmed and committed: the worker will send it
         db.session.rollback()
         current_app.logger.exception("sending lesson 1 to %s right away failed", subscriber_id)

@@ -62,12 +62,12 @@ def unsubscribe_page(token: str) -> str | tuple[str, int]:
 def unsubscribe(token: str) -> tuple[str, int]:
     """Our page's button, or a mailbox provider's one-click POST: 200, never a redirect."""
     public_id = tokens.read_token(current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, token)
-    subscriber = operations.find_by_public_id_or_none(db.session, public_id)
+    subscriber = operations.find_by_public_id_or_none(db.session(), public_id)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
     one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
     scope = Scope.COURSE if not one_click and request.form.get("scope") == "course" else Scope.ALL
-    preferences.unsubscribe(db.session, subscriber, scope, utcnow())
+    preferences.unsubscribe(db.session(), subscriber, scope, utcnow())
     db.session.commit()
     return _left_page(subscriber, scope)
 
@@ -88,7 +88,7 @@ def subscribe_again(token: str) -> tuple[str, int]:
                    "consent_version": version},
         ip_address=request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None,
     )
-    ids = operations.subscribe_again(db.session, subscriber, signup, utcnow())
+    ids = operations.subscribe_again(db.session(), subscriber, signup, utcnow())
     db.session.commit()
     send_after_commit(ids)
     return render_template("check_inbox.html", message=None), 200
@@ -145,7 +145,7 @@ def save_preferences(token: str) -> Any:
             values[box] = box in request.form
         page = _preferences_page(token, subscriber, values, {error.field: error.message})
         return page, 400
-    preferences.update_preferences(db.session, subscriber, chosen, utcnow())
+    preferences.update_preferences(db.session(), subscriber, chosen, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="saved"), 303)
 
@@ -154,7 +154,7 @@ def save_preferences(token: str) -> Any:
 def restart(token: str) -> BaseResponse:
     """Start the course again from lesson 1."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.restart_course(db.session, subscriber, utcnow())
+    preferences.restart_course(db.session(), subscriber, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="restarted"), 303)
 
@@ -163,7 +163,7 @@ def restart(token: str) -> BaseResponse:
 def download_data(token: str) -> Response:
     """Everything we hold about this subscriber, as a JSON file."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    body = json.dumps(preferences.export_data(db.session, subscriber), indent=2)
+    body = json.dumps(preferences.export_data(db.session(), subscriber), indent=2)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -180,6 +180,6 @@ def delete_page(token: str) -> str:
 def delete(token: str) -> str:
     """Delete the subscriber and everything about them; keep only a count."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.erase(db.session, subscriber, utcnow())
+    preferences.erase(db.session(), subscriber, utcnow())
     db.session.commit()
     return render_template("deleted.html")
