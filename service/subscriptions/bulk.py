@@ -24,9 +24,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.course.schedule import next_slot
+from service.delivery.queueing import queue_transactional
 from service.errors import InvalidInput
 from service.extensions import db
-from service.models import Consent, Enrolment, MessageKind, Subscriber, SubscriberStatus
+from service.models import (
+    Consent,
+    Delivery,
+    Enrolment,
+    MessageKind,
+    Subscriber,
+    SubscriberStatus,
+)
 from service.models.subscriber import new_public_id
 from service.subscriptions import csv_rows
 
@@ -131,17 +139,27 @@ def _store(session: Session, rows: list[tuple[int, dict[str, Any]]], source: str
 
 def _queue_confirmations(session: Session, subscribers: list[Subscriber], source: str,
                          now: datetime) -> int:
-    """A confirmation email for each pending subscriber, as outbox rows; nothing is sent."""
-    from service.delivery.outbox import queue_message
+    """A confirmation email for each pending subscriber, as outbox rows; nothing is sent.
 
+    Keyed by subscriber: however often a file is imported, an import invites each person
+    once, so nobody gets a stream of unsolicited confirmation requests.
+    """
+    keys = {s.id: f"csv-confirmation:{s.public_id}" for s in subscribers}
+    invited = set(session.scalars(
+        select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(keys.values()))))
+    queued = 0
     for subscriber in subscribers:
+        key = keys[subscriber.id]
+        if key in invited or not queue_transactional(
+                session, subscriber, MessageKind.CONFIRMATION, now, key=key):
+            continue
         session.add(Consent(
             subscriber=subscriber, form="csv-import", text_version="csv-import",
             text=INVITE_CONSENT_TEXT, method="imported; confirmation link emailed",
             submitted={"file": source, "queued_at": now.isoformat()}, given_at=now,
         ))
-        queue_message(session, subscriber, MessageKind.CONFIRMATION, now)
-    return len(subscribers)
+        queued += 1
+    return queued
 
 
 def _import_batch(session: Session, batch: list[tuple[int, dict[str, str]]],

@@ -184,6 +184,10 @@ def test_send_confirmation_queues_one_confirmation_per_pending_row_and_sends_not
     outbox = tmp_path / "outbox"
     assert not list(outbox.glob("*.eml"))  # the command only queued
 
+    code, output = _import(app, source, "--send-confirmation")  # again: nobody asked twice
+    assert "confirmations=0" in output
+    assert _count(app, Delivery) == 2
+
     app.test_cli_runner().invoke(args=["dispatch", "--now", datetime.now(UTC).isoformat()])
 
     sent = sorted(p.read_text() for p in outbox.glob("*.eml"))
