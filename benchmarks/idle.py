@@ -30,7 +30,7 @@ _POSTGRES = (
 )
 
 
-def grow(app: Flask, start: int, stop: int) -> None:
+def grow(app: Flask, start: int, stop: int, *, newsletter: bool = False) -> None:
     """Add subscribers start..stop-1, active and enrolled, next lesson due tomorrow."""
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
@@ -45,7 +45,8 @@ def grow(app: Flask, start: int, stop: int) -> None:
             columns="(id, public_id, email, first_name, timezone, send_hour, weekdays_only, "
                     "status, course_enabled, newsletter_enabled, paused, created_at, confirmed_at)",
             values=f"x, {hex_id}, 'p' || x || '@example.com', 'Pat', 'America/Chicago', 9, "
-                   f"{false}, 'active', {true}, {false}, {false}, {stamp}, {stamp}",
+                   f"{false}, 'active', {true}, {true if newsletter else false}, {false}, "
+                   f"{stamp}, {stamp}",
         )
         enrolment = template.format(
             table="enrolment",
