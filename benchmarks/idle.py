@@ -1,4 +1,4 @@
-"""(b) Idle cost: one dispatch pass with nothing due, at 10,000 / 100,000 / 1,000,000 enrolled.
+"""(d) Idle cost: one dispatch pass with nothing due, at 10,000 / 100,000 / 1,000,000 enrolled.
 
 The subscribers are bulk-inserted with one SQL statement per step (a row generator in the
 database), all with their next lesson due tomorrow, so the pass finds nothing to do.
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
                 baseline = baseline or ms
                 rows.append([name, f"{step:,}", f"{inserted:.1f}", f"{ms:.1f}",
                              f"{ms / baseline:.2f}"])
-    print("(b) idle cost: one pass with nothing due (median of 5); ratio to the smallest step")
+    print("(d) idle cost: one pass with nothing due (median of 5); ratio to the smallest step")
     print(table(["database", "enrolled", "insert s", "pass ms", "ratio"], rows))
 
 

@@ -90,9 +90,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--connections", type=int, nargs="*", default=[1, 4])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each case this many times (a row each)")
     args = parser.parse_args(argv)
     rows = [measure(name, url, args.count, c) for name, url in databases()
-            for c in args.connections]
+            for c in args.connections for _ in range(args.repeat)]
     print("(a) whole pass: `flask dispatch --now` (minus an idle pass) vs bare smtplib sending "
           "the same bytes, same sink, same run")
     print(table(["database", "SMTP_CONNECTIONS", "messages", "import s", "KB/msg", "idle pass s",
