@@ -103,7 +103,7 @@ def test_a_file_that_is_not_utf8_is_refused_before_any_row_lands(
 
 def test_bad_rows_are_reported_by_line_and_the_rest_imported(app: Flask, tmp_path: Path) -> None:
     with app.app_context():
-        add_subscriber(db.session, "known@example.com", NOW)
+        add_subscriber(db.session(), "known@example.com", NOW)
         db.session.commit()
     source = _write(tmp_path / "patients.csv", HEADER + (
         "ann@example.com,Ann,America/Chicago,8,2026-02-01T10:00:00Z\n"  # line 2: confirmed
@@ -157,7 +157,7 @@ def test_send_confirmation_queues_one_confirmation_per_pending_row_and_sends_not
     app: Flask, tmp_path: Path
 ) -> None:
     with app.app_context():
-        add_course(db.session, 2)
+        add_course(db.session(), 2)
         db.session.commit()
     first = _write(tmp_path / "first.csv", "email\nold@example.com\n")
     _import(app, first)  # pending, no mail
