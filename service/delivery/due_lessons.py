@@ -17,11 +17,10 @@ from service.delivery.queueing import queue_lessons
 from service.models import Enrolment, Subscriber
 
 BATCH = 1000
-_ENROLMENT = Enrolment.__table__
-# One executemany per batch: every row sets the same four columns.
+# One executemany per batch (on the connection: plain parameter sets, not ORM objects).
 _UPDATE_ENROLMENT = (
-    update(_ENROLMENT)
-    .where(_ENROLMENT.c.subscriber_id == bindparam("b_id"))
+    update(Enrolment)
+    .where(Enrolment.subscriber_id == bindparam("b_id"))
     .values(
         next_due_at=bindparam("next_due_at"),
         last_position_sent=bindparam("last_position_sent"),
@@ -31,7 +30,7 @@ _UPDATE_ENROLMENT = (
 )
 
 
-def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> list[Row[Any]]:
+def _due_batch(session: Session, now: datetime) -> list[Any]:
     query = (
         select(
             Enrolment.subscriber_id, Enrolment.last_position_sent, Enrolment.round,
@@ -44,8 +43,6 @@ def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> li
         .order_by(Enrolment.next_due_at)
         .limit(BATCH)
     )
-    if subscriber_id is not None:
-        query = query.where(Enrolment.subscriber_id == subscriber_id)
     if is_postgres(session):
         # Two passes at once each take different enrolments and never wait for each other.
         query = query.with_for_update(skip_locked=True, of=Enrolment)
@@ -97,7 +94,6 @@ def queue_due_lessons(
     session: Session,
     now: datetime,
     *,
-    subscriber_id: int | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Queue the next lesson of every enrolment due at `now`; commits each batch.
@@ -107,10 +103,14 @@ def queue_due_lessons(
     """
     plan = CoursePlan.load(session)
     session.rollback()
+    if not plan.lessons:
+        # Nothing is published yet: enrolments stay due, untouched, and get lesson 1 on the
+        # first pass after one is (none is marked completed for a course that is not there).
+        return 0
     queued = 0
     while not (stop and stop.is_set()):
         begin_write(session)
-        rows = _due_batch(session, now, subscriber_id)
+        rows = _due_batch(session, now)
         if not rows:
             session.commit()
             break
@@ -121,7 +121,7 @@ def queue_due_lessons(
                 deliveries.append(delivery)
             updates.append(values)
         queue_lessons(session, deliveries, now)
-        session.execute(_UPDATE_ENROLMENT, updates)
+        session.connection().execute(_UPDATE_ENROLMENT, updates)
         session.commit()
         queued += len(deliveries)
     return queued

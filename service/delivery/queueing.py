@@ -6,8 +6,9 @@ talks to SMTP. Each kind has a key that makes queueing idempotent:
 
 - `queue_transactional(session, subscriber, kind, now, key=...)`: a confirmation or an
   "already subscribed" note; `key` (unique) says which event it answers.
-- `queue_test(session, to_address, now, key=..., lesson_id=... | newsletter_issue_id=...)`:
-  a staff member's test send, to an address that need not be a subscriber.
+- `queue_test(session, to_address, now, key=..., revision_id=... | newsletter_issue_id=...)`:
+  a staff member's test send of a lesson revision (a draft too) or an issue, to an
+  address that need not be a subscriber.
 - `queue_lesson(session, subscriber_id, lesson_id, round, now)`: one lesson, keyed by
   (subscriber, lesson, round); the dispatch pass queues due lessons in bulk the same way.
 - `queue_newsletter(session, issue, now)`: one issue fanned out, set-based, to every active
@@ -142,10 +143,10 @@ def cancel_queued(
     lessons are deleted and the enrolment rewound to before the first of them, so a resume
     (or a return) sends them again; other kinds stay on record as cancelled.
     """
-    lanes = [int(lane) for lane in lanes]
+    wanted = [int(lane) for lane in lanes]
     mine = (Delivery.subscriber_id == subscriber_id, Delivery.status == DeliveryStatus.QUEUED)
     taken = 0
-    if Lane.LESSONS in lanes:
+    if Lane.LESSONS in wanted:
         first = session.scalar(
             select(func.min(Lesson.position)).join(Delivery, Delivery.lesson_id == Lesson.id)
             .join(Enrolment, Enrolment.subscriber_id == Delivery.subscriber_id)
@@ -160,7 +161,7 @@ def cancel_queued(
                        Enrolment.last_position_sent >= first)
                 .values(last_position_sent=first - 1, completed_at=None)
             )
-    others = [lane for lane in lanes if lane != Lane.LESSONS]
+    others = [lane for lane in wanted if lane != Lane.LESSONS]
     if others:
         result = session.execute(
             update(Delivery).where(*mine, Delivery.lane.in_(others))

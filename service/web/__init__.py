@@ -8,8 +8,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from service.delivery.store import current_hold
 from service.errors import ServiceError
 from service.extensions import db
+from service.models import utcnow
 
 
 def init_app(app: Flask) -> None:
@@ -34,13 +36,22 @@ def init_app(app: Flask) -> None:
 
 
 def healthz() -> tuple[str, int]:
-    """200 when the database answers, 503 when it does not."""
+    """200 when the database answers (503 when not); the body says if sending is held.
+
+    A held outbox stays 200: restarting the web process (what a failing health check makes
+    a platform do) cannot fix the clinic's DNS records and would take the signup page down.
+    The hold keeps only the reply's code: a server's text may quote a recipient's address.
+    """
     try:
         db.session.execute(text("SELECT 1"))
+        held = current_hold(db.session(), utcnow())
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         db.session.rollback()
         return "database unavailable\n", 503
-    return "ok\n", 200
+    if held is None:
+        return "ok\nsending: ok\n", 200
+    return (f"ok\nsending: held until {held.until.isoformat()}: the mail server refused our "
+            f"mail for policy reasons ({held.reply}); check SPF, DKIM and DMARC\n"), 200
 
 
 def _wants_json() -> bool:

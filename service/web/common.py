@@ -1,4 +1,8 @@
-"""Helpers shared by the public views: signed links, committing, and sending after commit."""
+"""Helpers shared by the public views: signed links and committing.
+
+Views only write: the mail a request asks for is an outbox row committed with it, and the
+worker sends it (service/jobs.py). No request opens an SMTP connection.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from service import tokens
-from service.delivery.outbox import send_now
-from service.extensions import current_app_object, db
+from service.extensions import db
 from service.models import Subscriber
 from service.subscriptions import operations
 
@@ -33,14 +36,3 @@ def commit_with_retry(work: Callable[[], T]) -> T:
         result = work()
         db.session.commit()
     return result
-
-
-def send_after_commit(delivery_ids: list[int]) -> None:
-    """Send what the committed request queued; if that fails, the worker sends it later."""
-    if not delivery_ids:
-        return
-    try:
-        send_now(current_app_object(), delivery_ids)
-    except Exception:  # noqa: BLE001 - the rows are committed and queued: never fail the page
-        db.session.rollback()
-        current_app.logger.exception("sending %s right away failed; left queued", delivery_ids)

@@ -15,7 +15,7 @@ from service.models import Subscriber, SubscriberStatus, utcnow
 from service.subscriptions import consent, operations, preferences
 from service.subscriptions.preferences import Scope
 from service.subscriptions.validation import FieldError, parse_preferences, require_consent
-from service.web.common import send_after_commit, subscriber_from
+from service.web.common import subscriber_from
 
 bp = Blueprint("subscriber", __name__)
 
@@ -88,9 +88,8 @@ def subscribe_again(token: str) -> tuple[str, int]:
                    "consent_version": version},
         ip_address=request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None,
     )
-    ids = operations.subscribe_again(db.session(), subscriber, signup, utcnow())
+    operations.subscribe_again(db.session(), subscriber, signup, utcnow())
     db.session.commit()
-    send_after_commit(ids)
     return render_template("check_inbox.html", message=None), 200
 
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.delivery.dispatch import dispatch_subscriber, run_pass
+from service.delivery.dispatch import run_pass
 from service.extensions import db
 from service.models import Delivery, Enrolment, Subscriber
 from tests.conftest import make_app
@@ -170,21 +170,6 @@ def test_an_edited_lesson_reaches_those_who_have_not_had_it_and_rows_record_the_
     assert _deliveries(mail_app, "early@example.com")[1].revision_id == old_id
 
 
-def test_dispatch_subscriber_sends_only_that_subscribers_due_lesson(
-    mail_app: Flask, smtp_server: SMTPServer
-) -> None:
-    _setup(mail_app, ["one@example.com", "other@example.com"])
-    with mail_app.app_context():
-        one = db.session.scalars(select(Subscriber).where(Subscriber.email == "one@example.com"))
-        subscriber_id = one.one().id
-
-    counts = dispatch_subscriber(mail_app, subscriber_id, MONDAY_9AM)
-
-    assert (counts.queued, counts.sent) == (1, 1)
-    assert len(smtp_server.messages_to("one@example.com")) == 1
-    assert smtp_server.messages_to("other@example.com") == []
-
-
 def test_unsubscribed_before_the_pass_gets_nothing(
     mail_app: Flask, smtp_server: SMTPServer
 ) -> None:
@@ -210,11 +195,11 @@ def test_after_a_5xx_nothing_else_queued_for_that_address_is_tried(
 ) -> None:
     _setup(mail_app, ["gone@example.com"])
     with mail_app.app_context():
-        from service.delivery.outbox import queue_message
+        from service.delivery.queueing import queue_transactional
         from service.models import MessageKind
 
         gone = db.session.scalars(select(Subscriber)).one()
-        queue_message(db.session, gone, MessageKind.ALREADY_SUBSCRIBED, MONDAY_9AM)
+        queue_transactional(db.session, gone, MessageKind.ALREADY_SUBSCRIBED, MONDAY_9AM)
         db.session.commit()
     smtp_server.reply_to("gone@example.com", "550 5.1.1 No such user")
 

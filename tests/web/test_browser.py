@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from service.extensions import db
 from tests.conftest import make_app
 from tests.smtp_server import SMTPServer, free_port
-from tests.web.conftest import load_course, subscriber
+from tests.web.conftest import load_course, running_worker, subscriber
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -42,7 +42,8 @@ def site(tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Site]:
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Site(app, url)
+    with running_worker(app):
+        yield Site(app, url)
     server.shutdown()
     thread.join()
     server.server_close()
@@ -81,7 +82,7 @@ def test_sign_up_confirm_and_choose_an_hour_without_javascript(
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Check your inbox").wait_for()
 
-    [mail] = smtp_server.messages_to("browser.user@example.com")
+    [mail] = smtp_server.wait_for("browser.user@example.com")
     text = mail.get_body(("plain",)).get_content()
     link = re.search(rf"{re.escape(site.url)}/confirm/\S+", text).group(0)
     page.goto(link)

@@ -133,9 +133,10 @@ def test_stop_all_then_subscribe_again_needs_a_new_confirmation(
     web.post(link_in(mail, "confirm"))
     ann, enrolment, _ = _state(mail_app, "ann@example.com")
     assert ann.status == SubscriberStatus.ACTIVE
-    # The course carries on from lesson 2 at the usual hour; lesson 1 is not sent again.
-    assert smtp_server.messages_to("ann@example.com")[sent + 1:] == []
-    assert enrolment.last_position_sent == 1 and enrolment.next_due_at is not None
+    # A returning patient gets the course again from lesson 1, as the page says.
+    [lesson] = smtp_server.messages_to("ann@example.com")[sent + 1:]
+    assert lesson["Subject"] == smtp_server.messages_to("ann@example.com")[1]["Subject"]
+    assert (enrolment.round, enrolment.last_position_sent) == (2, 1)
 
 
 def test_forged_links_change_nothing(
