@@ -37,6 +37,7 @@ from service.models import (
 )
 from service.models.subscriber import new_public_id
 from service.subscriptions import csv_rows
+from service.subscriptions.suppression import suppressed_among
 
 BATCH = 2000
 EXPORT_COLUMNS = (
@@ -61,7 +62,7 @@ class ImportReport:
     imported: int = 0
     confirmed: int = 0
     pending: int = 0
-    left: int = 0  # imported as unsubscribed or suppressed: never mailed
+    left: int = 0  # imported as unsubscribed or suppressed (or refused before): never mailed
     already: int = 0  # addresses already on the list, left unchanged
     confirmations: int = 0  # confirmation emails queued (--send-confirmation)
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -180,6 +181,11 @@ def _import_batch(session: Session, batch: list[tuple[int, dict[str, str]]],
     existing = {s.email: s for s in session.scalars(select(Subscriber).where(
         Subscriber.email.in_([d["email"] for _, d in good])))}
     fresh = [(line, data) for line, data in good if data["email"] not in existing]
+    # An address the mail server refused for good (even one since erased) is never mailed.
+    refused = suppressed_among(session, options["secret_key"], [d["email"] for _, d in fresh])
+    for _, data in fresh:
+        if data["email"] in refused:
+            data.update(status=SubscriberStatus.SUPPRESSED, confirmed_at=None)
     report.already += len(good) - len(fresh)
     ids = _store(session, fresh, options["source"], now) if fresh else []
     if options["send_confirmation"]:
@@ -213,6 +219,7 @@ def import_csv(app: Flask, path: str, now: datetime, progress: Progress | None =
     options = {
         "now": now, "zones": available_timezones(), "source": os.path.basename(path),
         "default_zone": app.config["CLINIC_TIMEZONE"], "send_confirmation": send_confirmation,
+        "secret_key": app.config["SECRET_KEY"],
     }
     with app.app_context():
         for batch in _batches(path, layout):

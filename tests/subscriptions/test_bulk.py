@@ -11,8 +11,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import Consent, Delivery, Enrolment, Subscriber
+from service.models import Consent, Delivery, Enrolment, Subscriber, Suppression
 from service.subscriptions.bulk import import_csv
+from service.subscriptions.suppression import address_hash
 from tests.conftest import make_app
 from tests.delivery.factories import add_course, add_subscriber
 
@@ -142,6 +143,29 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(app: Flask, tmp_pat
         assert db.session.get(Enrolment, ben.id) is None
         assert ben.consents == []
         assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_an_address_refused_for_good_before_is_imported_suppressed_and_never_mailed(
+    app: Flask, tmp_path: Path
+) -> None:
+    with app.app_context():
+        secret = app.config["SECRET_KEY"]
+        db.session.add(Suppression(address_hash=address_hash(secret, "gone@example.com"),
+                                   reason="550 5.1.1", created_at=NOW))
+        db.session.commit()
+    source = _write(tmp_path / "list.csv", "email,confirmed_at\n"
+                    "Gone@Example.com,2026-02-01T10:00:00Z\nann@example.com,\n")
+
+    code, output = _import(app, source, "--send-confirmation")
+
+    assert code == 0, output
+    assert "imported=2 confirmed=0 pending=1 left=1 already=0 confirmations=1" in output
+    gone = _subscriber(app, "gone@example.com")
+    assert gone.status == "suppressed"
+    with app.app_context():
+        assert db.session.get(Enrolment, gone.id) is None
+        recipients = db.session.scalars(select(Delivery.subscriber_id)).all()
+    assert recipients == [_subscriber(app, "ann@example.com").id]
 
 
 def test_importing_the_same_file_twice_changes_nothing(app: Flask, tmp_path: Path) -> None:
