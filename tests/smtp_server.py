@@ -121,8 +121,10 @@ class HungServer:
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # accept() wakes to see `stopped`
         self.port = int(self.listener.getsockname()[1])
         self.connections: list[socket.socket] = []
+        self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
@@ -130,11 +132,11 @@ class HungServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def _accept(self) -> None:
-        while True:
+        while not self.stopped.is_set():
             try:
                 connection, _ = self.listener.accept()
-            except OSError:  # the listener was closed: answer() or stop()
-                return
+            except TimeoutError:
+                continue
             self.connections.append(connection)
 
     def start(self) -> HungServer:
@@ -142,8 +144,11 @@ class HungServer:
         return self
 
     def stop(self) -> None:
-        self.listener.close()
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
         self.thread.join(timeout=5)
+        self.listener.close()
         for connection in self.connections:
             connection.close()
 

@@ -47,6 +47,8 @@ from service.models import (
 )
 
 ALL_LANES = frozenset(Lane)
+# An INSERT's row count is kept only when asked for (psycopg closes the cursor first).
+_COUNTED = {"preserve_rowcount": True}
 
 
 def _insert(session: Session) -> Any:
@@ -71,7 +73,7 @@ def queue_transactional(
     statement = _insert(session).values(_row(
         kind, now, subscriber_id=subscriber.id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
 
 
 def queue_test(
@@ -85,7 +87,7 @@ def queue_test(
         MessageKind.TEST, now, to_address=to_address, lesson_id=lesson_id,
         newsletter_issue_id=newsletter_issue_id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
 
 
 def queue_lessons(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
@@ -127,7 +129,7 @@ def queue_newsletter(session: Session, issue: NewsletterIssue, now: datetime) ->
     statement = _insert(session).from_select(columns, audience).on_conflict_do_nothing(
         index_elements=["subscriber_id", "newsletter_issue_id"]
     )
-    added = int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+    added = int(session.connection().execute(statement, execution_options=_COUNTED).rowcount or 0)
     issue.status = IssueStatus.QUEUED
     issue.sent_at = issue.sent_at or now
     session.flush()
@@ -153,7 +155,7 @@ def cancel_queued(
             .where(*mine, Delivery.kind == MessageKind.LESSON, Delivery.round == Enrolment.round)
         )
         result = session.execute(delete(Delivery).where(*mine, Delivery.kind == MessageKind.LESSON))
-        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        taken += int(result.rowcount or 0)
         if first is not None:
             session.execute(
                 update(Enrolment)
@@ -167,6 +169,6 @@ def cancel_queued(
             update(Delivery).where(*mine, Delivery.lane.in_(others))
             .values(status=DeliveryStatus.CANCELLED).execution_options(synchronize_session=False)
         )
-        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        taken += int(result.rowcount or 0)
     session.flush()
     return taken

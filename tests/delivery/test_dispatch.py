@@ -11,8 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from service.delivery.dispatch import run_pass
+from service.delivery.queueing import queue_newsletter, queue_transactional
 from service.extensions import db
-from service.models import Delivery, Enrolment, Subscriber
+from service.models import Delivery, Enrolment, MessageKind, NewsletterIssue, Subscriber
 from tests.conftest import make_app
 from tests.delivery.factories import add_course, add_subscriber, publish_edit
 from tests.smtp_server import SMTPServer
@@ -80,22 +81,36 @@ def test_the_course_runs_one_lesson_a_day_at_the_send_hour_and_then_completes(
         assert enrolment.completed_at is not None and enrolment.next_due_at is None
 
 
-def test_smtp_down_then_back_delivers_everything_due(
+def test_smtp_down_then_back_delivers_everything_due_of_every_kind(
     database: str, tmp_path: Path
 ) -> None:
     server = SMTPServer()  # not started yet: connections are refused
     app = make_app(database, tmp_path, SMTP_URL=server.url)
     emails = [f"wait{n}@example.com" for n in range(4)]
     _setup(app, emails)
+    with app.app_context():
+        for row in db.session.scalars(select(Subscriber)):
+            row.newsletter_enabled = True
+        issue = NewsletterIssue(subject="Spring news", preheader="", body="Open at 8.")
+        db.session.add(issue)
+        queue_newsletter(db.session, issue, MONDAY_9AM)
+        newcomer = Subscriber(email="new@example.com", timezone="UTC", status="pending")
+        db.session.add(newcomer)
+        queue_transactional(db.session, newcomer, MessageKind.CONFIRMATION, MONDAY_9AM)
+        db.session.commit()
 
     down = run_pass(app, MONDAY_9AM)
     assert (down.sent, down.retried) == (0, 1)  # one try, the rest left for later untouched
     with server:
         still_waiting = run_pass(app, MONDAY_9AM + timedelta(seconds=5))
         back = run_pass(app, MONDAY_9AM + timedelta(minutes=5))
-        assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in server.messages) == emails
-    assert still_waiting.sent == 3  # the untried rows go as soon as SMTP answers
-    assert back.sent == 1  # the retried one after its backoff
+        received = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"]))
+                          for m in server.messages)
+    assert still_waiting.sent == 8  # the untried rows go as soon as SMTP answers
+    assert back.sent == 1  # the retried one (the confirmation: it went first) after backoff
+    assert received == sorted(
+        [("new@example.com", "Please confirm your email for the sciatica course")]
+        + [(e, "Lesson 1 subject") for e in emails] + [(e, "Spring news") for e in emails])
     with app.app_context():
         db.engine.dispose()
 

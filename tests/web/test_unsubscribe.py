@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from service import tokens
 from service.extensions import db
-from service.models import Delivery, Enrolment, MessageKind, Subscriber, SubscriberStatus, utcnow
+from service.models import (
+    Delivery,
+    Enrolment,
+    Lane,
+    MessageKind,
+    Subscriber,
+    SubscriberStatus,
+    utcnow,
+)
 from tests.smtp_server import SMTPServer
 from tests.web.conftest import csrf_token, link_in, sign_up, subscriber
 from tests.web.test_public import _token_from_the_past
@@ -33,7 +41,7 @@ def _queue_newsletter(app: Flask, email: str) -> int:
     with app.app_context():
         row = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
         delivery = Delivery(subscriber_id=row.id, kind=MessageKind.NEWSLETTER, status="queued",
-                            next_attempt_at=utcnow())
+                            lane=Lane.NEWSLETTERS, next_attempt_at=utcnow())
         db.session.add(delivery)
         db.session.commit()
         return delivery.id
