@@ -78,13 +78,13 @@ def queue_transactional(
 
 def queue_test(
     session: Session, to_address: str, now: datetime, *, key: str | None = None,
-    lesson_id: int | None = None, newsletter_issue_id: int | None = None,
+    revision_id: int | None = None, newsletter_issue_id: int | None = None,
 ) -> bool:
-    """Queue a test send of a lesson (its published revision) or an issue to one address."""
-    if (lesson_id is None) == (newsletter_issue_id is None):
-        raise ValueError("a test send is of one lesson or one newsletter issue")
+    """Queue a test send of a lesson revision (a draft too) or an issue; False if a repeat."""
+    if (revision_id is None) == (newsletter_issue_id is None):
+        raise ValueError("a test send is of one lesson revision or one newsletter issue")
     statement = _insert(session).values(_row(
-        MessageKind.TEST, now, to_address=to_address, lesson_id=lesson_id,
+        MessageKind.TEST, now, to_address=to_address, revision_id=revision_id,
         newsletter_issue_id=newsletter_issue_id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
     return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
@@ -155,7 +155,7 @@ def cancel_queued(
             .where(*mine, Delivery.kind == MessageKind.LESSON, Delivery.round == Enrolment.round)
         )
         result = session.execute(delete(Delivery).where(*mine, Delivery.kind == MessageKind.LESSON))
-        taken += int(result.rowcount or 0)
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
         if first is not None:
             session.execute(
                 update(Enrolment)
@@ -169,6 +169,6 @@ def cancel_queued(
             update(Delivery).where(*mine, Delivery.lane.in_(others))
             .values(status=DeliveryStatus.CANCELLED).execution_options(synchronize_session=False)
         )
-        taken += int(result.rowcount or 0)
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
     session.flush()
     return taken
