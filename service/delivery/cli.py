@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
+from service.extensions import current_app_object
 from service.models import utcnow
 
 
@@ -26,18 +26,19 @@ def _instant(value: str | None) -> datetime:
               "if no offset is given); default: the real now.")
 @with_appcontext
 def dispatch_command(now_text: str | None) -> None:
-    """Queue what is due and deliver the outbox, once."""
+    """Queue what is due and deliver the outbox, lane by lane, once."""
     from service.delivery.dispatch import run_pass
 
-    counts = run_pass(current_app._get_current_object(), _instant(now_text))  # type: ignore[attr-defined]
+    counts = run_pass(current_app_object(), _instant(now_text))
     click.echo(counts.line())
 
 
 @click.command("worker")
-@click.option("--interval", default=60, show_default=True, help="Seconds between passes.")
+@click.option("--interval", default=60, show_default=True,
+              help="Seconds between full passes (transactional mail is looked for every 2 s).")
 @with_appcontext
 def worker_command(interval: int) -> None:
-    """Run the dispatch pass every minute until stopped (SIGTERM stops it cleanly)."""
+    """Send all mail until stopped: without it none leaves (SIGTERM stops it cleanly)."""
     from service.jobs import run_worker
 
-    run_worker(current_app._get_current_object(), interval)  # type: ignore[attr-defined]
+    run_worker(current_app_object(), interval)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -42,6 +43,12 @@ LANE_OF = {
 }
 
 
+def _lane_of_kind(context: Any) -> int:
+    """A row added without a lane gets its kind's (the queueing functions set it anyway)."""
+    kind = context.get_current_parameters().get("kind")
+    return int(LANE_OF.get(kind, Lane.TRANSACTIONAL))
+
+
 class DeliveryStatus(StrEnum):
     QUEUED = "queued"  # waiting for next_attempt_at (first try or a retry)
     SENDING = "sending"  # claimed by a pass; claimed_at says since when
@@ -71,7 +78,7 @@ class Delivery(Base):
     )
     to_address: Mapped[str | None] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(20))
-    lane: Mapped[int] = mapped_column(default=Lane.TRANSACTIONAL)
+    lane: Mapped[int] = mapped_column(default=_lane_of_kind)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="SET NULL"))
     # For lessons: resolved when the message is composed, so it names the revision sent.
     revision_id: Mapped[int | None] = mapped_column(
