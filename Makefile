@@ -38,6 +38,7 @@ run: $(STAMP) cairo
 
 test: $(STAMP) cairo browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/flask --app wsgi lessons check lessons
 	$(BIN)/pytest -q
 

@@ -1,4 +1,4 @@
-"""(b) Idle cost: one dispatch pass with nothing due, at 10,000 / 100,000 / 1,000,000 enrolled.
+"""(d) Idle cost: one dispatch pass with nothing due, at 10,000 / 100,000 / 1,000,000 enrolled.
 
 The subscribers are bulk-inserted with one SQL statement per step (a row generator in the
 database), all with their next lesson due tomorrow, so the pass finds nothing to do.
@@ -30,7 +30,7 @@ _POSTGRES = (
 )
 
 
-def grow(app: Flask, start: int, stop: int) -> None:
+def grow(app: Flask, start: int, stop: int, *, newsletter: bool = False) -> None:
     """Add subscribers start..stop-1, active and enrolled, next lesson due tomorrow."""
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
@@ -45,7 +45,8 @@ def grow(app: Flask, start: int, stop: int) -> None:
             columns="(id, public_id, email, first_name, timezone, send_hour, weekdays_only, "
                     "status, course_enabled, newsletter_enabled, paused, created_at, confirmed_at)",
             values=f"x, {hex_id}, 'p' || x || '@example.com', 'Pat', 'America/Chicago', 9, "
-                   f"{false}, 'active', {true}, {false}, {false}, {stamp}, {stamp}",
+                   f"{false}, 'active', {true}, {true if newsletter else false}, {false}, "
+                   f"{stamp}, {stamp}",
         )
         enrolment = template.format(
             table="enrolment",
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
                 baseline = baseline or ms
                 rows.append([name, f"{step:,}", f"{inserted:.1f}", f"{ms:.1f}",
                              f"{ms / baseline:.2f}"])
-    print("(b) idle cost: one pass with nothing due (median of 5); ratio to the smallest step")
+    print("(d) idle cost: one pass with nothing due (median of 5); ratio to the smallest step")
     print(table(["database", "enrolled", "insert s", "pass ms", "ratio"], rows))
 
 

@@ -1,4 +1,4 @@
-"""(c) Memory: peak RSS of one dispatch pass sending N lessons, each N in a fresh process.
+"""(d) Memory: peak RSS of one dispatch pass sending N lessons, each N in a fresh process.
 
 This process seeds the database (the real course; subscribers bulk-inserted with SQL as in the
 idle benchmark, lesson 1 due now); a fresh child process then runs only the pass, which queues
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append([name, f"{count:,}", f"{result['before']:.0f}", f"{result['peak']:.0f}",
                          f"{result['peak'] / baseline:.2f}", f"{result['seconds']:.0f}",
                          f"{count / result['seconds']:.0f}"])
-    print("(c) memory: peak RSS (MB) of a fresh process running one pass (as `flask dispatch`);"
+    print("(d) memory: peak RSS (MB) of a fresh process running one pass (as `flask dispatch`);"
           " ratio to the smallest pass")
     headers = ["database", "lessons", "RSS before pass", "peak RSS", "ratio", "pass s", "msg/s"]
     print(table(headers, rows))

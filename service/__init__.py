@@ -12,13 +12,21 @@ from service import config
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the app: settings from the environment, unless tests pass their own."""
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
-    os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(config.from_environment(app.instance_path))
-    if test_config:
+    """Create the app: settings from the environment, or only from `test_config` if given.
+
+    A test config reads no environment variable and no `.env` file (a developer's `.env`
+    must not change what tests see); what it leaves out gets the local default.
+    """
+    if test_config is None:
+        app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config.from_mapping(config.from_environment(app.instance_path))
+    else:
+        app = Flask(__name__, instance_path=test_config.get("INSTANCE_PATH") or None)
+        os.makedirs(app.instance_path, exist_ok=True)
+        defaults = {"SECRET_KEY": str(test_config.get("SECRET_KEY") or "")}
+        app.config.from_mapping(config.read(defaults, app.instance_path))
         app.config.from_mapping(test_config)
-    app.config.setdefault("OUTBOX_DIR", os.path.join(app.instance_path, "outbox"))
     if warning := config.placeholder_warning(app.config):
         app.logger.warning(warning)
     if proxies := app.config["TRUSTED_PROXIES"]:

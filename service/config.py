@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,49 +53,50 @@ def logo_url(raw: str | None, instance_path: str) -> str:
     return ""
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
     return int(value) if value else default
 
 
-def _float(name: str, default: float | None) -> float | None:
-    value = os.environ.get(name)
+def _float(env: Mapping[str, str], name: str, default: float | None) -> float | None:
+    value = env.get(name)
     return float(value) if value else default
 
 
-def from_environment(instance_path: str) -> dict[str, Any]:
-    """Read every setting PRODUCT.md names; missing ones get their local default."""
-    load_dotenv(os.environ.get("DOTENV_PATH", ".env"))
-    env = os.environ.get
+def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Every setting PRODUCT.md names, from `env`; missing ones get their local default."""
     # Unset, BASE_URL follows PORT, so `PORT=8000 make run` mails links that work.
-    base_url = env("BASE_URL", f"http://127.0.0.1:{env('PORT') or 5000}").rstrip("/")
+    base_url = env.get("BASE_URL", f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
-        "SECRET_KEY": secret_key(env("SECRET_KEY"), instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path),
         "BASE_URL": base_url,
-        "SMTP_URL": env("SMTP_URL") or None,
-        "SMTP_CONNECTIONS": _int("SMTP_CONNECTIONS", 1),
-        "SMTP_TIMEOUT": _float("SMTP_TIMEOUT", 30.0),
-        "SEND_RATE": _float("SEND_RATE", None),
-        "MAIL_FROM": env("MAIL_FROM", "Clinic (placeholder) <hello@clinic.invalid>"),
-        "MAIL_UNSUBSCRIBE_MAILTO": env("MAIL_UNSUBSCRIBE_MAILTO") or None,
-        "CLINIC_NAME": env("CLINIC_NAME", "Your Massage Clinic (placeholder name)"),
-        "CLINIC_POSTAL_ADDRESS": env(
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "SMTP_TIMEOUT": _float(env, "SMTP_TIMEOUT", 30.0),
+        "SMTP_CONNECTIONS": _int(env, "SMTP_CONNECTIONS", 1),
+        "SEND_RATE": _float(env, "SEND_RATE", None),
+        "OUTBOX_DIR": env.get("OUTBOX_DIR") or os.path.join(instance_path, "outbox"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Clinic (placeholder) <hello@clinic.invalid>"),
+        "MAIL_UNSUBSCRIBE_MAILTO": env.get("MAIL_UNSUBSCRIBE_MAILTO") or None,
+        "CLINIC_NAME": env.get("CLINIC_NAME", "Your Massage Clinic (placeholder name)"),
+        "CLINIC_POSTAL_ADDRESS": env.get(
             "CLINIC_POSTAL_ADDRESS", "123 Placeholder Street, Set CLINIC_POSTAL_ADDRESS, USA"
         ),
-        "CLINIC_PHONE": env("CLINIC_PHONE", "(000) 000-0000 (placeholder phone)"),
-        "CLINIC_BOOKING_URL": env("CLINIC_BOOKING_URL", f"{base_url}/#book-placeholder"),
+        "CLINIC_PHONE": env.get("CLINIC_PHONE", "(000) 000-0000 (placeholder phone)"),
+        "CLINIC_BOOKING_URL": env.get("CLINIC_BOOKING_URL", f"{base_url}/#book-placeholder"),
         # Optional small logo at the top of every email.
-        "CLINIC_LOGO_URL": logo_url(env("CLINIC_LOGO_URL"), instance_path),
-        "CLINIC_TIMEZONE": env("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
+        "CLINIC_LOGO_URL": logo_url(env.get("CLINIC_LOGO_URL"), instance_path),
+        "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
         # How pages write times and dates (9 AM in en_US, 09:00 in en_GB): a CLDR locale.
-        "CLINIC_LOCALE": env("CLINIC_LOCALE", DEFAULT_LOCALE),
-        "ALLOWED_ORIGINS": [o.strip() for o in env("ALLOWED_ORIGINS", "").split(",") if o.strip()],
+        "CLINIC_LOCALE": env.get("CLINIC_LOCALE", DEFAULT_LOCALE),
+        "ALLOWED_ORIGINS": [
+            o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ],
         # How many reverse proxies (load balancer, platform router) stand before gunicorn.
-        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        "STORE_SIGNUP_IP": env("STORE_SIGNUP_IP", "").lower() in ("1", "true", "yes"),
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
-        "SIGNUP_RATE_LIMIT": env("SIGNUP_RATE_LIMIT", "10 per hour"),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "STORE_SIGNUP_IP": env.get("STORE_SIGNUP_IP", "").lower() in ("1", "true", "yes"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }
@@ -126,3 +129,32 @@ def placeholder_warning(settings: dict[str, Any]) -> str | None:
         f"still placeholders: {', '.join(names)}.\nPatients would see them in every email "
         f"footer. Set them (see README, Configuration) before sending.\n{line}"
     )
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """The settings of a deployed process: the environment, after loading a `.env` file."""
+    load_dotenv(os.environ.get("DOTENV_PATH", ".env"))
+    return read(os.environ, instance_path)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """What the dispatch pass needs, typed, read once per pass from the app's config."""
+
+    smtp_url: str | None
+    smtp_timeout: float
+    smtp_connections: int
+    send_rate: float | None
+    outbox_dir: str
+    secret_key: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
+        return cls(
+            smtp_url=config.get("SMTP_URL") or None,
+            smtp_timeout=float(config.get("SMTP_TIMEOUT") or 30.0),
+            smtp_connections=max(1, int(config.get("SMTP_CONNECTIONS") or 1)),
+            send_rate=float(config["SEND_RATE"]) if config.get("SEND_RATE") else None,
+            outbox_dir=str(config["OUTBOX_DIR"]),
+            secret_key=str(config["SECRET_KEY"]),
+        )

@@ -1,10 +1,16 @@
 """Extensions created here, bound to the app in `create_app`."""
 
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from werkzeug.local import LocalProxy
 
 from service.models.base import Base
 
@@ -12,3 +18,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def current_app_object() -> Flask:
+    """The app behind `current_app`, for work that outlives the context (threads, a pass)."""
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()

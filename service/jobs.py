@@ -1,4 +1,10 @@
-"""The worker: one APScheduler process running the dispatch pass every minute."""
+"""The worker: one APScheduler process that sends everything the outbox holds.
+
+Two jobs, each a few lines: every couple of seconds the transactional lane (so a
+confirmation reaches the mail server within seconds of the click), and every minute the
+full pass (queue due lessons, then every lane in order). Each has max_instances=1; the
+two may overlap, and the outbox's claims keep them from taking the same row.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,16 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from service.delivery.dispatch import run_pass
+from service.delivery.dispatch import run_pass, run_transactional_pass
 from service.models import utcnow
 
 log = logging.getLogger("service.worker")
 
+TRANSACTIONAL_POLL = 2  # seconds between looks at the transactional lane
+
 
 def dispatch_job(app: Flask, stop: threading.Event) -> None:
-    """One pass at the real now, one log line."""
+    """One full pass at the real now, one log line."""
     if stop.is_set():
         return
     try:
@@ -25,17 +33,36 @@ def dispatch_job(app: Flask, stop: threading.Event) -> None:
     except Exception:  # a bad pass must not kill the worker: the next minute tries again
         log.exception("dispatch pass failed")
         return
-    log.info("dispatch %s", counts.line())
+    log.log(logging.WARNING if counts.held else logging.INFO, "dispatch %s", counts.line())
+
+
+def transactional_job(app: Flask, stop: threading.Event) -> None:
+    """Send queued confirmations and notes; quiet unless it sent or failed something."""
+    if stop.is_set():
+        return
+    try:
+        counts = run_transactional_pass(app, utcnow(), stop)
+    except Exception:
+        log.exception("transactional pass failed")
+        return
+    if counts.sent or counts.retried or counts.failed or counts.suppressed:
+        log.info("transactional %s", counts.line())
 
 
 def build_scheduler(
-    app: Flask, stop: threading.Event, interval_seconds: int = 60
+    app: Flask, stop: threading.Event, interval_seconds: int = 60,
+    poll_seconds: float = TRANSACTIONAL_POLL,
 ) -> BlockingScheduler:
-    """The scheduler and its one job; the state of every message is in our tables, not here."""
+    """The scheduler and its two jobs; the state of every message is in our tables."""
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         dispatch_job, "interval", seconds=interval_seconds, args=(app, stop), id="dispatch",
         coalesce=True, max_instances=1, misfire_grace_time=interval_seconds,
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        transactional_job, "interval", seconds=poll_seconds, args=(app, stop),
+        id="transactional", coalesce=True, max_instances=1, misfire_grace_time=60,
         next_run_time=utcnow(),
     )
     return scheduler
@@ -54,6 +81,7 @@ def run_worker(app: Flask, interval_seconds: int = 60) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    log.info("worker started: dispatch every %s s", interval_seconds)
+    log.info("worker started: transactional mail every %s s, full pass every %s s",
+             TRANSACTIONAL_POLL, interval_seconds)
     scheduler.start()
     log.info("worker stopped")

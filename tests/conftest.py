@@ -63,8 +63,8 @@ def smtp_server() -> Iterator[SMTPServer]:
 
 def make_app(database: str, tmp_path: Path, **overrides: object) -> Flask:
     """An app for tests: its own instance folder, dev outbox and database."""
-    os.environ["INSTANCE_PATH"] = str(tmp_path / "instance")
     config = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database,
         "SECRET_KEY": "test-secret-key",

@@ -6,6 +6,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -29,10 +30,12 @@ class Received:
 
 @dataclass
 class RecordingHandler:
-    """Keeps every accepted message; `replies` maps a recipient to a forced SMTP reply."""
+    """Keeps every accepted message; `replies` maps a recipient to a forced RCPT reply,
+    `data_reply` (if set) answers every DATA instead of accepting the message."""
 
     received: list[Received] = field(default_factory=list)
     replies: dict[str, str] = field(default_factory=dict)
+    data_reply: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
@@ -47,6 +50,8 @@ class RecordingHandler:
     async def handle_DATA(  # noqa: N802
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        if self.data_reply:
+            return self.data_reply
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -79,9 +84,20 @@ class SMTPServer:
         return [m for m in self.messages if str(m["To"]).lower().endswith(address.lower() + ">")
                 or str(m["To"]).lower() == address.lower()]
 
+    def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
+        """The messages to `address` once there are `count` of them (or whatever came)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.messages_to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return found
+
     def reply_to(self, address: str, reply: str) -> None:
         """Answer RCPT TO for `address` with `reply`, e.g. '550 5.1.1 No such user'."""
         self.handler.replies[address.lower()] = reply
+
+    def refuse_data(self, reply: str | None) -> None:
+        """Answer every DATA with `reply`, e.g. '550 5.7.26 DMARC policy'; None accepts again."""
+        self.handler.data_reply = reply
 
     def start(self) -> SMTPServer:
         self.controller.start()
@@ -91,6 +107,57 @@ class SMTPServer:
         self.controller.stop()
 
     def __enter__(self) -> SMTPServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class HungServer:
+    """Accepts TCP connections on loopback and never says a word, like a stuck mail server.
+
+    `answer()` closes the silent connections and starts a real SMTPServer on the same port.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # accept() wakes to see `stopped`
+        self.port = int(self.listener.getsockname()[1])
+        self.connections: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+
+    def start(self) -> HungServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+    def answer(self) -> SMTPServer:
+        """Stop hanging: from now on the port is served by a real SMTP server."""
+        self.stop()
+        return SMTPServer(self.port).start()
+
+    def __enter__(self) -> HungServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

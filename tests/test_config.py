@@ -112,3 +112,32 @@ def test_placeholders_with_real_smtp_warn_loudly_at_start(
     else:
         [message] = [w for w in warnings if "placeholder" in w]
         assert "real email will be sent" in message and ", ".join(warned) in message
+def test_a_test_config_reads_no_environment_and_no_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import create_app
+
+    monkeypatch.setenv("CLINIC_NAME", "From The Environment")
+    monkeypatch.setenv("SMTP_URL", "smtp://mail.example.com")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.delenv("MAIL_FROM", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("MAIL_FROM=Dev <dev@laptop.example>\n")
+
+    app = create_app({"SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+
+    assert "placeholder" in app.config["CLINIC_NAME"].lower()
+    assert app.config["SMTP_URL"] is None and "dev@laptop" not in app.config["MAIL_FROM"]
+    assert "MAIL_FROM" not in os.environ  # the .env file was not even loaded
+    assert app.instance_path == str(tmp_path / "instance")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_smtp_timeout_is_read_and_typed(tmp_path: Path) -> None:
+    settings = config.read({"SMTP_TIMEOUT": "7.5", "SECRET_KEY": "k"}, str(tmp_path))
+    assert settings["SMTP_TIMEOUT"] == 7.5
+    typed = config.DeliverySettings.from_config(settings)
+    assert (typed.smtp_timeout, typed.smtp_connections, typed.send_rate) == (7.5, 1, None)
+    assert typed.outbox_dir == str(tmp_path / "outbox")
+    assert config.read({"SECRET_KEY": "k"}, str(tmp_path))["SMTP_TIMEOUT"] == 30.0

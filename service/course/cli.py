@@ -25,7 +25,7 @@ def import_command(directory: str) -> None:
         if not lesson_paths(directory):
             click.echo(f"no lessons found in {directory}")
             return
-        summary = import_lessons(db.session, directory, utcnow())
+        summary = import_lessons(db.session(), directory, utcnow())
     except ContentError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -47,7 +47,7 @@ def import_command(directory: str) -> None:
 @click.argument("directory")
 def export_command(directory: str) -> None:
     """Write the published course into DIRECTORY as lesson files."""
-    paths = export_lessons(db.session, directory)
+    paths = export_lessons(db.session(), directory)
     for path in paths:
         click.echo(f"wrote {path}")
     click.echo(f"{len(paths)} lessons exported to {directory}")

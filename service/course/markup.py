@@ -76,7 +76,7 @@ def placeholder_problems(body: str) -> list[Problem]:
 
 def section_problems(body: str) -> list[Problem]:
     """Every lesson has `## Key points` (a bullet list) and `## Try this today`."""
-    headings = {}
+    headings: dict[str, int] = {}
     nodes = list(markdown.tree(body).children)
     for index, node in enumerate(nodes):
         if node.type == "heading" and node.tag == "h2" and node.children:
@@ -86,8 +86,8 @@ def section_problems(body: str) -> list[Problem]:
         if title not in headings:
             problems.append(Problem("sections", f"the lesson has no \u201c## {title}\u201d "
                                     "section", (title,)))
-    index = headings.get("Key points")
-    if index is not None and (index + 1 >= len(nodes) or nodes[index + 1].type != "bullet_list"):
+    box = headings.get("Key points")
+    if box is not None and (box + 1 >= len(nodes) or nodes[box + 1].type != "bullet_list"):
         problems.append(Problem("sections", "\u201c## Key points\u201d must be followed by a "
                                 "bullet list", ("Key points",)))
     return problems

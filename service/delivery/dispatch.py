@@ -1,4 +1,4 @@
-"""One dispatch pass: queue every lesson due at an instant, then deliver the outbox."""
+"""A dispatch pass: queue every lesson due at an instant, then deliver the outbox by lane."""
 
 from __future__ import annotations
 
@@ -6,30 +6,33 @@ import threading
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from service.delivery.queueing import queue_due_lessons
-from service.delivery.sender import Counts, Job, deliver
+from service.config import DeliverySettings
+from service.delivery.due_lessons import queue_due_lessons
+from service.delivery.job import Counts, Job
+from service.delivery.sender import deliver
 from service.extensions import db
+from service.models import Lane
 
 
-def _engine(app: Flask) -> Engine:
+def _job(app: Flask, now: datetime, lanes: frozenset[Lane],
+         stop: threading.Event | None) -> Job:
     with app.app_context():
-        return db.engine
+        engine = db.engine
+    return Job(engine=engine, config=app.config, settings=DeliverySettings.from_config(app.config),
+               now=now, lanes=lanes, stop=stop or threading.Event())
 
 
 def run_pass(app: Flask, now: datetime, stop: threading.Event | None = None) -> Counts:
-    """Queue what is due at `now` and deliver everything due; safe to run twice or at once."""
-    job = Job(engine=_engine(app), config=app.config, now=now, stop=stop or threading.Event())
+    """Queue what is due at `now` and deliver every lane; safe to run twice or at once."""
+    job = _job(app, now, frozenset(Lane), stop)
     with Session(job.engine) as session:
         job.counts.queued = queue_due_lessons(session, now, stop=job.stop)
     return deliver(job)
 
 
-def dispatch_subscriber(app: Flask, subscriber_id: int, now: datetime) -> Counts:
-    """Queue and send whatever is due for one subscriber (lesson 1 right after confirming)."""
-    job = Job(engine=_engine(app), config=app.config, now=now, subscriber_id=subscriber_id)
-    with Session(job.engine) as session:
-        job.counts.queued = queue_due_lessons(session, now, subscriber_id=subscriber_id)
-    return deliver(job)
+def run_transactional_pass(app: Flask, now: datetime,
+                           stop: threading.Event | None = None) -> Counts:
+    """Deliver only the transactional lane (confirmations, notes, test sends): the fast poll."""
+    return deliver(_job(app, now, frozenset({Lane.TRANSACTIONAL}), stop))

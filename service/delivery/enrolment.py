@@ -7,20 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from service.course.schedule import held_until, is_deliverable, next_lesson_due, next_slot
-from service.models import (
-    Delivery,
-    DeliveryStatus,
-    Enrolment,
-    Lesson,
-    LessonRevision,
-    MessageKind,
-    Subscriber,
-)
+from service.delivery.queueing import cancel_queued, queue_lesson
+from service.models import Enrolment, Lane, Lesson, LessonRevision, Subscriber
 
 
 @dataclass(frozen=True)
@@ -59,9 +53,6 @@ class CoursePlan:
                 return lesson
         return None
 
-    def position_of(self, lesson_id: int) -> int | None:
-        return next((x.position for x in self.lessons if x.lesson_id == lesson_id), None)
-
 
 def due_after_sending(
     plan: CoursePlan, subscriber: Subscriber, position: int, sent: datetime, now: datetime
@@ -76,44 +67,52 @@ def due_after_sending(
     )
 
 
-def enrol(session: Session, subscriber: Subscriber, now: datetime) -> Enrolment:
-    """Enrol a confirmed subscriber: lesson 1 is due right away. Flushes only."""
+class Start(StrEnum):
+    """What confirming (or restarting) did about the course."""
+
+    QUEUED = "queued"  # lesson 1 is in the outbox
+    WAITING = "waiting"  # no lesson is published yet: lesson 1 goes once one is
+    FINISHED = "finished"  # they had completed the course: nothing queued, restart offered
+
+
+def _queue_first_lesson(
+    session: Session, plan: CoursePlan, subscriber: Subscriber, enrolment: Enrolment,
+    now: datetime,
+) -> Start:
+    """Queue lesson 1 now, as the pass would; with no lesson published, wait for one."""
+    first = plan.after(0)
+    if first is None:
+        enrolment.next_due_at = now  # due already: the first pass after publishing sends it
+        session.flush()
+        return Start.WAITING
+    queue_lesson(session, subscriber.id, first.lesson_id, enrolment.round, now)
+    enrolment.last_position_sent = first.position
+    enrolment.last_sent_at = now  # the schedule counts from here, as in due_lessons
+    enrolment.next_due_at = due_after_sending(plan, subscriber, first.position, now, now)
+    enrolment.completed_at = now if enrolment.next_due_at is None else None
+    session.flush()
+    return Start.QUEUED
+
+
+def enrol(session: Session, subscriber: Subscriber, now: datetime) -> Start:
+    """Put a newly confirmed subscriber into the course. Flushes only.
+
+    New: lesson 1 is queued now (or waits for the first published lesson). Back after
+    leaving: the course starts again from lesson 1, unless they had finished it; then
+    nothing is queued and the page offers a restart.
+    """
     enrolment = session.get(Enrolment, subscriber.id)
     if enrolment is None:
-        enrolment = Enrolment(
-            subscriber_id=subscriber.id, started_at=now, next_due_at=now, last_position_sent=0,
-            round=1,
-        )
+        enrolment = Enrolment(subscriber_id=subscriber.id, started_at=now, last_position_sent=0,
+                              round=1)
         session.add(enrolment)
         session.flush()
-    elif enrolment.next_due_at is None and enrolment.completed_at is None:
-        reschedule(session, subscriber, now)
-    return enrolment
-
-
-def _take_back_queued_lessons(session: Session, plan: CoursePlan, enrolment: Enrolment) -> None:
-    """Lessons queued but not yet sent return to the course, so a resume sends them next."""
-    queued = session.scalars(
-        select(Delivery.lesson_id).where(
-            Delivery.subscriber_id == enrolment.subscriber_id,
-            Delivery.kind == MessageKind.LESSON,
-            Delivery.round == enrolment.round,
-            Delivery.status == DeliveryStatus.QUEUED,
-        )
-    ).all()
-    positions = [p for p in (plan.position_of(i) for i in queued if i) if p is not None]
-    if not positions:
-        return
-    session.execute(
-        delete(Delivery).where(
-            Delivery.subscriber_id == enrolment.subscriber_id,
-            Delivery.kind == MessageKind.LESSON,
-            Delivery.round == enrolment.round,
-            Delivery.status == DeliveryStatus.QUEUED,
-        )
-    )
-    enrolment.last_position_sent = min(enrolment.last_position_sent, min(positions) - 1)
-    enrolment.completed_at = None
+        return _queue_first_lesson(session, CoursePlan.load(session), subscriber, enrolment, now)
+    if enrolment.completed_at is not None:
+        enrolment.next_due_at = None
+        session.flush()
+        return Start.FINISHED
+    return restart(session, subscriber, now)
 
 
 def reschedule(session: Session, subscriber: Subscriber, now: datetime) -> Enrolment | None:
@@ -122,7 +121,8 @@ def reschedule(session: Session, subscriber: Subscriber, now: datetime) -> Enrol
     Paused, course off, unsubscribed or suppressed: nothing is due (next_due_at NULL) and
     unsent queued lessons are taken back. Otherwise the next lesson is due at the send hour
     its gap asks for, counted from the last lesson sent, and never in the past, nor before
-    a pause-until ends (a lesson queued before such a pause is taken back to wait too).
+    a pause-until ends (a lesson queued before such a pause is taken back to wait too);
+    with none sent and none published yet, lesson 1 stays due, waiting for one.
     """
     enrolment = session.get(Enrolment, subscriber.id)
     if enrolment is None:
@@ -132,11 +132,12 @@ def reschedule(session: Session, subscriber: Subscriber, now: datetime) -> Enrol
     if held is not None or not is_deliverable(
         subscriber.status, subscriber.paused, subscriber.course_enabled
     ):
-        _take_back_queued_lessons(session, plan, enrolment)
+        cancel_queued(session, subscriber.id, {Lane.LESSONS})
+        session.refresh(enrolment)
     if not is_deliverable(subscriber.status, subscriber.paused, subscriber.course_enabled):
         enrolment.next_due_at = None
     elif plan.after(enrolment.last_position_sent) is None:
-        enrolment.next_due_at = None
+        enrolment.next_due_at = now if enrolment.last_position_sent == 0 else None
     elif enrolment.last_position_sent == 0 or enrolment.last_sent_at is None:
         # Lesson 1 (or a first lesson never sent) goes at once, or at the end of the pause.
         enrolment.next_due_at = now if held is None else next_slot(
@@ -149,29 +150,23 @@ def reschedule(session: Session, subscriber: Subscriber, now: datetime) -> Enrol
     return enrolment
 
 
-def restart(session: Session, subscriber: Subscriber, now: datetime) -> Enrolment:
-    """Start the course again from lesson 1, due now, as a new round. Flushes only.
+def restart(session: Session, subscriber: Subscriber, now: datetime) -> Start:
+    """Start the course again from lesson 1, queued now, as a new round. Flushes only.
 
-    Lessons still queued from the earlier round are cancelled; those sent stay on record.
+    Lessons still queued from the earlier round are taken back; those sent stay on record.
     """
     enrolment = session.get(Enrolment, subscriber.id)
     if enrolment is None:
         return enrol(session, subscriber, now)
-    session.execute(
-        Delivery.__table__.update()
-        .where(
-            Delivery.subscriber_id == subscriber.id,
-            Delivery.kind == MessageKind.LESSON,
-            Delivery.status == DeliveryStatus.QUEUED,
-        )
-        .values(status=DeliveryStatus.CANCELLED)
-    )
+    cancel_queued(session, subscriber.id, {Lane.LESSONS})
+    session.refresh(enrolment)
     enrolment.round += 1
     enrolment.last_position_sent = 0
     enrolment.started_at = now
     enrolment.last_sent_at = None
     enrolment.completed_at = None
-    deliverable = is_deliverable(subscriber.status, subscriber.paused, subscriber.course_enabled)
-    enrolment.next_due_at = now if deliverable else None
+    enrolment.next_due_at = None
     session.flush()
-    return enrolment
+    if not is_deliverable(subscriber.status, subscriber.paused, subscriber.course_enabled):
+        return Start.WAITING
+    return _queue_first_lesson(session, CoursePlan.load(session), subscriber, enrolment, now)

@@ -18,7 +18,7 @@ def retry_delay(attempts: int, jitter: float) -> timedelta:
     Exponential backoff with "equal jitter": half the delay is fixed, half is random, so
     messages that failed together (a server outage) do not all come back at one instant.
     """
-    delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    delay: timedelta = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
     return delay / 2 + delay / 2 * jitter
 
 

@@ -1,30 +1,28 @@
-"""The preparing side of a connection: claim rows, load what they need, compose messages."""
+"""The preparing side of a connection: claim rows, load what they refer to, build messages."""
 
 from __future__ import annotations
 
 import queue
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
-from service.delivery import outbox
-from service.mail.compose import compose
+from service.course.outline import course_places
+from service.delivery import store
+from service.delivery.builders import Batch, Env, build, refusal
+from service.delivery.job import Job
 from service.mail.message import Outgoing
 from service.models import (
     Delivery,
     DeliveryStatus,
     Lesson,
     LessonRevision,
-    MessageKind,
+    NewsletterIssue,
     Subscriber,
-    SubscriberStatus,
 )
-
-if TYPE_CHECKING:
-    from service.delivery.sender import Job
+from service.subscriptions.suppression import suppressed_among
 
 CLAIM_BATCH = 50  # small: a killed pass strands few rows until their lease runs out
 AHEAD = 4  # messages composed ahead of the one being sent
@@ -40,60 +38,57 @@ class Prepared:
     closed: tuple[str, str] | None = None  # (final status, reason)
 
 
-def _load(session: Session, ids: list[int]) -> tuple[list[Delivery], dict[int, Subscriber],
-                                                       dict[int, LessonRevision]]:
-    """The claimed rows, their subscribers and the lessons' revisions published right now."""
-    rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(
-        Delivery.next_attempt_at, Delivery.id)))
-    people = {s.id: s for s in session.scalars(
-        select(Subscriber).where(Subscriber.id.in_({r.subscriber_id for r in rows})))}
+def _revisions(session: Session, rows: list[Delivery]) -> tuple[dict[int, LessonRevision],
+                                                                dict[int, LessonRevision]]:
+    """Lessons' revisions published right now (by lesson), and those test sends name (by id)."""
     lesson_ids = {r.lesson_id for r in rows if r.lesson_id}
-    revisions: dict[int, LessonRevision] = {}
+    draft_ids = {r.revision_id for r in rows if r.subscriber_id is None and r.revision_id}
+    published: dict[int, LessonRevision] = {}
     if lesson_ids:
         for revision in session.scalars(
-            select(LessonRevision)
-            .options(joinedload(LessonRevision.lesson))
+            select(LessonRevision).options(joinedload(LessonRevision.lesson))
             .join(Lesson, and_(Lesson.id == LessonRevision.lesson_id,
                                Lesson.published_number == LessonRevision.number))
             .where(Lesson.id.in_(lesson_ids))
         ):
-            revisions[revision.lesson_id] = revision
+            published[revision.lesson_id] = revision
+    drafts = {r.id: r for r in session.scalars(
+        select(LessonRevision).options(joinedload(LessonRevision.lesson))
+        .where(LessonRevision.id.in_(draft_ids)))} if draft_ids else {}
+    return published, drafts
+
+
+def load(session: Session, secret_key: str, ids: list[int]) -> tuple[list[Delivery], Batch]:
+    """The claimed rows, most urgent first, and everything they refer to."""
+    rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(
+        Delivery.lane, Delivery.next_attempt_at, Delivery.id)))
+    people = {s.id: s for s in session.scalars(select(Subscriber).where(
+        Subscriber.id.in_({r.subscriber_id for r in rows if r.subscriber_id})))}
+    issue_ids = {r.newsletter_issue_id for r in rows if r.newsletter_issue_id}
+    issues = {i.id: i for i in session.scalars(
+        select(NewsletterIssue).where(NewsletterIssue.id.in_(issue_ids)))} if issue_ids else {}
+    published, drafts = _revisions(session, rows)
+    addresses = [p.email for p in people.values()] + [r.to_address for r in rows if r.to_address]
+    suppressed = suppressed_among(session, secret_key, addresses)
+    places = course_places(session) if published or drafts else {}
     session.commit()
-    return rows, people, revisions
+    return rows, Batch(people, published, drafts, issues, suppressed, places)
 
 
-def refusal(delivery: Delivery, subscriber: Subscriber | None,
-            revision: LessonRevision | None) -> tuple[str, str] | None:
-    """Why a claimed row must not be sent now, as (final status, reason), or None."""
-    if subscriber is None:
-        return DeliveryStatus.CANCELLED, "subscriber deleted"
-    if subscriber.status == SubscriberStatus.SUPPRESSED:
-        return DeliveryStatus.SUPPRESSED, subscriber.suppressed_reason or "address suppressed"
-    if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
-        return DeliveryStatus.CANCELLED, "unsubscribed"
-    if delivery.kind in (MessageKind.LESSON, MessageKind.NEWSLETTER):
-        if subscriber.status != SubscriberStatus.ACTIVE:
-            return DeliveryStatus.CANCELLED, f"subscriber is {subscriber.status}"
-    if delivery.kind == MessageKind.LESSON and revision is None:
-        return DeliveryStatus.CANCELLED, "lesson no longer published"
-    return None
-
-
-def _prepare_one(job: Job, delivery: Delivery, subscriber: Subscriber | None,
-                 revision: LessonRevision | None) -> Prepared:
-    closed = refusal(delivery, subscriber, revision)
-    if closed or subscriber is None:
-        return Prepared(delivery, closed=closed or (DeliveryStatus.CANCELLED, ""))
+def prepare_one(delivery: Delivery, batch: Batch, env: Env) -> Prepared:
+    """Build one row's message, or say why it is closed instead."""
+    closed = refusal(delivery, batch)
+    if closed:
+        return Prepared(delivery, closed=closed)
     try:
-        message = compose(delivery, subscriber, revision, job.config, job.clock())
+        built = build(delivery, batch, env)
     except ValueError as error:  # e.g. an address no header can carry: no retry will help
         return Prepared(delivery, closed=(DeliveryStatus.FAILED, f"cannot compose: {error}"))
-    # A lesson records the revision actually composed, resolved now, not when queued.
-    revision_id = revision.id if revision else delivery.revision_id
-    return Prepared(delivery, message=message, revision_id=revision_id)
+    return Prepared(delivery, message=built.message,
+                    revision_id=built.revision_id or delivery.revision_id)
 
 
-def _hand_over(ready: queue.Queue[Prepared | None], item: Prepared | None,
+def _hand_over(ready: queue.Queue[Prepared | None], item: Prepared,
                halt: threading.Event) -> bool:
     """Put `item` on the queue, giving up if the sending side halts meanwhile."""
     while not halt.is_set():
@@ -113,23 +108,22 @@ def claim_size(send_rate: float | None) -> int:
 
 
 def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event) -> None:
-    """Claim batches and compose their messages until nothing is due or the sender halts."""
-    size = claim_size(job.config.get("SEND_RATE"))
+    """Claim batches and build their messages until nothing is due or the sender halts."""
+    size = claim_size(job.settings.send_rate)
     with Session(job.engine, expire_on_commit=False) as session:
         try:
             while not (halt.is_set() or job.stopping()):
-                claimed = outbox.claim(session, job.clock(), size,
-                                       subscriber_id=job.subscriber_id, ids=job.ids)
+                claimed = store.claim(session, job.clock(), size, job.lanes)
                 if not claimed:
                     break
-                rows, people, revisions = _load(session, claimed)
+                rows, batch = load(session, job.settings.secret_key, claimed)
+                env = Env.from_config(job.config, job.clock())
                 for index, delivery in enumerate(rows):
                     item = None
                     if not (halt.is_set() or job.stopping()):
-                        item = _prepare_one(job, delivery, people.get(delivery.subscriber_id),
-                                            revisions.get(delivery.lesson_id or 0))
+                        item = prepare_one(delivery, batch, env)
                     if item is None or not _hand_over(ready, item, halt):
-                        outbox.release(session, [r.id for r in rows[index:]])
+                        store.release(session, [r.id for r in rows[index:]])
                         break
                 session.expunge_all()
         finally:

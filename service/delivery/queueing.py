@@ -1,141 +1,174 @@
-"""Turning due enrolments into outbox rows, in batches, through the index on next_due_at."""
+"""Queueing mail: the one way any code (web, CLI, admin, newsletter) asks for a message.
+
+Every message is a row of the outbox (service.models.delivery.Delivery); these functions
+add rows and flush, the caller commits, and the worker sends (service.jobs). Nothing here
+talks to SMTP. Each kind has a key that makes queueing idempotent:
+
+- `queue_transactional(session, subscriber, kind, now, key=...)`: a confirmation or an
+  "already subscribed" note; `key` (unique) says which event it answers.
+- `queue_test(session, to_address, now, key=..., revision_id=... | newsletter_issue_id=...)`:
+  a staff member's test send of a lesson revision (a draft too) or an issue, to an
+  address that need not be a subscriber.
+- `queue_lesson(session, subscriber_id, lesson_id, round, now)`: one lesson, keyed by
+  (subscriber, lesson, round); the dispatch pass queues due lessons in bulk the same way.
+- `queue_newsletter(session, issue, now)`: one issue fanned out, set-based, to every active
+  subscriber with the newsletter on, keyed by (subscriber, issue): safe to run twice.
+- `cancel_queued(session, subscriber_id, lanes)`: take back what is queued and not yet
+  claimed (pause, course off, unsubscribe, suppression all use it).
+
+Lanes (Lane.TRANSACTIONAL < LESSONS < NEWSLETTERS) order every claim, so a confirmation
+never waits behind a newsletter; the worker also polls the transactional lane every
+couple of seconds.
+"""
 
 from __future__ import annotations
 
-import threading
+import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.course.schedule import is_deliverable, next_lesson_due
-from service.delivery.database import begin_write, is_postgres
-from service.delivery.enrolment import CoursePlan
-from service.models import Delivery, DeliveryStatus, Enrolment, MessageKind, Subscriber
-
-BATCH = 1000
-_ENROLMENT = Enrolment.__table__
-# One executemany per batch: every row sets the same four columns.
-_UPDATE_ENROLMENT = (
-    update(_ENROLMENT)
-    .where(_ENROLMENT.c.subscriber_id == bindparam("b_id"))
-    .values(
-        next_due_at=bindparam("next_due_at"),
-        last_position_sent=bindparam("last_position_sent"),
-        completed_at=bindparam("completed_at"),
-        last_sent_at=bindparam("last_sent_at"),
-    )
+from service.models import (
+    LANE_OF,
+    Delivery,
+    DeliveryStatus,
+    Enrolment,
+    IssueStatus,
+    Lane,
+    Lesson,
+    MessageKind,
+    NewsletterIssue,
+    Subscriber,
+    SubscriberStatus,
 )
 
-
-def _due_batch(session: Session, now: datetime, subscriber_id: int | None) -> list[Row[Any]]:
-    query = (
-        select(
-            Enrolment.subscriber_id, Enrolment.last_position_sent, Enrolment.round,
-            Enrolment.completed_at, Enrolment.last_sent_at,
-            Subscriber.status, Subscriber.paused, Subscriber.course_enabled,
-            Subscriber.timezone, Subscriber.send_hour, Subscriber.weekdays_only,
-        )
-        .join(Subscriber, Subscriber.id == Enrolment.subscriber_id)
-        .where(Enrolment.next_due_at <= now)
-        .order_by(Enrolment.next_due_at)
-        .limit(BATCH)
-    )
-    if subscriber_id is not None:
-        query = query.where(Enrolment.subscriber_id == subscriber_id)
-    if is_postgres(session):
-        # Two passes at once each take different enrolments and never wait for each other.
-        query = query.with_for_update(skip_locked=True, of=Enrolment)
-    return list(session.execute(query).all())
+ALL_LANES = frozenset(Lane)
+# An INSERT's row count is kept only when asked for (psycopg closes the cursor first).
+_COUNTED = {"preserve_rowcount": True}
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert lesson rows; one already there (same subscriber, lesson, round) is kept as is."""
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(Delivery)
+
+
+def _row(kind: MessageKind, now: datetime, **values: Any) -> dict[str, Any]:
+    return {"kind": kind, "lane": LANE_OF[kind], "status": DeliveryStatus.QUEUED,
+            "attempts": 0, "round": 1, "next_attempt_at": now, "created_at": now, **values}
+
+
+def queue_transactional(
+    session: Session, subscriber: Subscriber, kind: MessageKind, now: datetime,
+    *, key: str | None = None,
+) -> bool:
+    """Queue a confirmation or "already subscribed" email; False if `key` was queued before."""
+    if LANE_OF[kind] != Lane.TRANSACTIONAL or kind == MessageKind.TEST:
+        raise ValueError(f"{kind} is not a transactional message to a subscriber")
+    session.flush()  # the subscriber needs its id
+    statement = _insert(session).values(_row(
+        kind, now, subscriber_id=subscriber.id, idempotency_key=key or uuid.uuid4().hex,
+    )).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
+
+
+def queue_test(
+    session: Session, to_address: str, now: datetime, *, key: str | None = None,
+    revision_id: int | None = None, newsletter_issue_id: int | None = None,
+) -> bool:
+    """Queue a test send of a lesson revision (a draft too) or an issue; False if a repeat."""
+    if (revision_id is None) == (newsletter_issue_id is None):
+        raise ValueError("a test send is of one lesson revision or one newsletter issue")
+    statement = _insert(session).values(_row(
+        MessageKind.TEST, now, to_address=to_address, revision_id=revision_id,
+        newsletter_issue_id=newsletter_issue_id, idempotency_key=key or uuid.uuid4().hex,
+    )).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
+
+
+def queue_lessons(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Queue lessons given as {subscriber_id, lesson_id, round}; ones already queued stay."""
     if not rows:
         return
-    dialect = postgresql if is_postgres(session) else sqlite
-    statement = dialect.insert(Delivery).on_conflict_do_nothing(
+    statement = _insert(session).on_conflict_do_nothing(
         index_elements=["subscriber_id", "lesson_id", "round"]
     )
-    session.execute(statement, rows)
+    session.execute(statement, [_row(MessageKind.LESSON, now, **row) for row in rows])
 
 
-def _plan_row(
-    plan: CoursePlan, row: Row[Any], now: datetime
-) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """For one due enrolment: the delivery to insert (if any) and the enrolment update."""
-    update_values: dict[str, Any] = {
-        "b_id": row.subscriber_id, "next_due_at": None,
-        "last_position_sent": row.last_position_sent, "completed_at": row.completed_at,
-        "last_sent_at": row.last_sent_at,
-    }
-    if not is_deliverable(row.status, row.paused, row.course_enabled):
-        # Not ours to send to: clear the due time so later passes do not look at it again.
-        return None, update_values
-    lesson = plan.after(row.last_position_sent)
-    if lesson is None:
-        update_values["completed_at"] = now
-        return None, update_values
-    delivery = {
-        "subscriber_id": row.subscriber_id, "kind": MessageKind.LESSON,
-        "lesson_id": lesson.lesson_id, "round": row.round, "status": DeliveryStatus.QUEUED,
-        "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }
-    update_values["last_position_sent"] = lesson.position
-    update_values["last_sent_at"] = now  # the schedule counts from here (see reschedule)
-    following = plan.after(lesson.position)
-    if following is None:
-        update_values["completed_at"] = now
-    else:
-        update_values["next_due_at"] = _next_due(row, following.delay_days, now)
-    return delivery, update_values
+def queue_lesson(
+    session: Session, subscriber_id: int, lesson_id: int, round: int, now: datetime
+) -> None:
+    """Queue one lesson for one subscriber, due now; queued before, it stays as it was."""
+    queue_lessons(session, [{"subscriber_id": subscriber_id, "lesson_id": lesson_id,
+                             "round": round}], now)
 
 
-def _next_due(row: Row[Any], delay_days: int, now: datetime) -> datetime:
-    """The following lesson's due time; a zone this machine lacks falls back to UTC.
+def queue_newsletter(session: Session, issue: NewsletterIssue, now: datetime) -> int:
+    """Fan `issue` out to every active subscriber with the newsletter on; rows added.
 
-    One bad row must not stop every pass (the forms and the import only accept known zones,
-    but tzdata can change under a running deployment).
+    One INSERT … SELECT … ON CONFLICT DO NOTHING: the database does the work whatever the
+    list size, and a second run (or two at once) adds nobody twice.
     """
-    try:
-        return next_lesson_due(now, now, delay_days, row.send_hour, row.timezone,
-                               row.weekdays_only)
-    except (ZoneInfoNotFoundError, ValueError):
-        return next_lesson_due(now, now, delay_days, row.send_hour, "UTC", row.weekdays_only)
+    session.flush()
+    columns = ["subscriber_id", "kind", "lane", "newsletter_issue_id", "status", "attempts",
+               "round", "next_attempt_at", "created_at"]
+    audience = select(
+        Subscriber.id, literal(MessageKind.NEWSLETTER.value), literal(int(Lane.NEWSLETTERS)),
+        literal(issue.id), literal(DeliveryStatus.QUEUED.value), literal(0), literal(1),
+        literal(now, Delivery.next_attempt_at.type), literal(now, Delivery.created_at.type),
+    ).where(
+        Subscriber.status == SubscriberStatus.ACTIVE,
+        Subscriber.newsletter_enabled.is_(True),
+        Subscriber.paused.is_(False),
+    )
+    statement = _insert(session).from_select(columns, audience).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "newsletter_issue_id"]
+    )
+    added = int(session.connection().execute(statement, execution_options=_COUNTED).rowcount or 0)
+    issue.status = IssueStatus.QUEUED
+    issue.sent_at = issue.sent_at or now
+    session.flush()
+    return added
 
 
-def queue_due_lessons(
-    session: Session,
-    now: datetime,
-    *,
-    subscriber_id: int | None = None,
-    stop: threading.Event | None = None,
+def cancel_queued(
+    session: Session, subscriber_id: int, lanes: Collection[Lane] = ALL_LANES
 ) -> int:
-    """Queue the next lesson of every enrolment due at `now`; commits each batch.
+    """Take back what is queued for one subscriber in `lanes`; rows taken back.
 
-    Memory stays bounded by BATCH: rows are plain tuples and dictionaries, never ORM objects.
-    Returns how many lessons were queued.
+    Only rows not yet claimed: one already being handed to SMTP cannot be recalled. Queued
+    lessons are deleted and the enrolment rewound to before the first of them, so a resume
+    (or a return) sends them again; other kinds stay on record as cancelled.
     """
-    plan = CoursePlan.load(session)
-    session.rollback()
-    queued = 0
-    while not (stop and stop.is_set()):
-        begin_write(session)
-        rows = _due_batch(session, now, subscriber_id)
-        if not rows:
-            session.commit()
-            break
-        deliveries, updates = [], []
-        for row in rows:
-            delivery, values = _plan_row(plan, row, now)
-            if delivery:
-                deliveries.append(delivery)
-            updates.append(values)
-        _insert_ignoring_duplicates(session, deliveries)
-        session.execute(_UPDATE_ENROLMENT, updates)
-        session.commit()
-        queued += len(deliveries)
-    return queued
+    wanted = [int(lane) for lane in lanes]
+    mine = (Delivery.subscriber_id == subscriber_id, Delivery.status == DeliveryStatus.QUEUED)
+    taken = 0
+    if Lane.LESSONS in wanted:
+        first = session.scalar(
+            select(func.min(Lesson.position)).join(Delivery, Delivery.lesson_id == Lesson.id)
+            .join(Enrolment, Enrolment.subscriber_id == Delivery.subscriber_id)
+            .where(*mine, Delivery.kind == MessageKind.LESSON, Delivery.round == Enrolment.round)
+        )
+        result = session.execute(delete(Delivery).where(*mine, Delivery.kind == MessageKind.LESSON))
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if first is not None:
+            session.execute(
+                update(Enrolment)
+                .where(Enrolment.subscriber_id == subscriber_id,
+                       Enrolment.last_position_sent >= first)
+                .values(last_position_sent=first - 1, completed_at=None)
+            )
+    others = [lane for lane in wanted if lane != Lane.LESSONS]
+    if others:
+        result = session.execute(
+            update(Delivery).where(*mine, Delivery.lane.in_(others))
+            .values(status=DeliveryStatus.CANCELLED).execution_options(synchronize_session=False)
+        )
+        taken += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    session.flush()
+    return taken

@@ -116,7 +116,7 @@ def to_html(body: str, extras: Extras) -> str:
     """The HTML fragment of a lesson body, with its box, button and pictures."""
     env: dict[str, Any] = {"extras": extras}
     tokens = _transform(_MD.parse(body, env), extras)
-    return _MD.renderer.render(tokens, _MD.options, env)
+    return str(_MD.renderer.render(tokens, _MD.options, env))
 
 
 def _section_end(nodes: Sequence[SyntaxTreeNode], start: int) -> int:

@@ -1,24 +1,19 @@
-"""Turn one outbox row into the message to send: content, layout, links and headers."""
+"""The fixed emails' content, and one rendered content personalised into a message.
+
+Mail code knows nothing of the outbox: service/delivery/builders.py picks the content
+and the links for each kind of row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service import links
-from service.course.outline import place_of
 from service.mail import message as headers
 from service.mail.message import Outgoing
-from service.mail.render import (
-    ClinicSettings,
-    Content,
-    Personal,
-    Place,
-    personalise,
-    render_lesson,
-)
-from service.mail.render import cached as cached_render
+from service.mail.render import Content, Personal, Rendered, personalise
 
 
 def confirmation_content(clinic_name: str) -> Content:
@@ -75,46 +70,52 @@ def newsletter_content(subject: str, preheader: str, body: str) -> Content:
     )
 
 
-def compose(
-    delivery: Any, subscriber: Any, revision: Any, config: Mapping[str, Any], now: datetime,
-    place: Place | None = None,
-) -> Outgoing:
-    """The message to send for one delivery (kinds: confirmation, already_subscribed, lesson).
+@dataclass(frozen=True)
+class Addressee:
+    """Who one message goes to, and their own links (signed, or placeholders for a test)."""
 
-    A lesson's place in the course is read from the revision's session unless given.
+    email: str
+    first_name: str
+    unsubscribe_url: str
+    preferences_url: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The clinic as the sender of every message."""
+
+    mail_from: str
+    clinic_name: str
+    unsubscribe_mailto: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Sender:
+        return cls(config["MAIL_FROM"], config["CLINIC_NAME"],
+                   config.get("MAIL_UNSUBSCRIBE_MAILTO") or None)
+
+
+def assemble(
+    rendered: Rendered, to: Addressee, sender: Sender, now: datetime, *,
+    action_url: str = "", list_name: str | None = None, subject_prefix: str = "",
+) -> Outgoing:
+    """Personalise rendered content for one person and build the message to send.
+
+    List mail (`list_name`, e.g. "course") carries List-Unsubscribe with one-click POST
+    and a List-Id; a transactional message carries neither.
     """
-    settings = ClinicSettings.from_config(config)
-    kind = str(delivery.kind)
-    public_id = subscriber.public_id
-    unsubscribe = links.unsubscribe_url(config, public_id)
-    preferences = links.preferences_url(config, public_id)
     list_unsubscribe = list_id = None
-    if kind == "confirmation":
-        rendered = cached_render(("confirmation",), confirmation_content(settings.name), settings)
-        action = links.confirm_url(config, public_id)
-    elif kind == "already_subscribed":
-        content = already_subscribed_content(settings.name)
-        rendered = cached_render(("already_subscribed",), content, settings)
-        action = preferences
-    elif kind == "lesson":
-        if revision is None:
-            raise ValueError(f"delivery {delivery.id}: a lesson message needs a revision")
-        rendered = render_lesson(revision.lesson.slug, revision, settings,
-                                 place or place_of(revision))
-        action = ""
+    if list_name is not None:
         list_unsubscribe = headers.list_unsubscribe_header(
-            unsubscribe, config.get("MAIL_UNSUBSCRIBE_MAILTO")
+            to.unsubscribe_url, sender.unsubscribe_mailto
         )
-        list_id = headers.list_id_header(settings.name, config["MAIL_FROM"], "course")
-    else:
-        raise ValueError(f"delivery {delivery.id}: cannot compose a {kind!r} message yet")
+        list_id = headers.list_id_header(sender.clinic_name, sender.mail_from, list_name)
     page, text = personalise(
-        rendered, Personal(subscriber.first_name or "", unsubscribe, preferences, action)
+        rendered, Personal(to.first_name, to.unsubscribe_url, to.preferences_url, action_url)
     )
     return headers.build_message(
-        mail_from=config["MAIL_FROM"],
-        to=headers.recipient(subscriber.email, subscriber.first_name),
-        subject=rendered.subject,
+        mail_from=sender.mail_from,
+        to=headers.recipient(to.email, to.first_name),
+        subject=subject_prefix + rendered.subject,
         text=text,
         html=page,
         now=now,

@@ -39,7 +39,7 @@ def fill_placeholders(body: str, values: Mapping[str, Any]) -> str:
 
 def to_html(body: str) -> str:
     """The HTML fragment of a Markdown body."""
-    return _MD.render(body)
+    return str(_MD.render(body))
 
 
 def tree(body: str) -> SyntaxTreeNode:

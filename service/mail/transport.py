@@ -5,39 +5,37 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from service.mail.bounces import Stage
 from service.mail.message import Outgoing
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
-class DeliveryError(Exception):
-    """A message did not leave; `code` is the SMTP reply code when there was one."""
+class SendFailure(Exception):
+    """A message did not leave: where the server refused, its reply code (None: no reply)."""
 
-    def __init__(self, code: int | None, reply: str) -> None:
+    def __init__(self, stage: Stage, code: int | None, reply: str) -> None:
         super().__init__(f"{code} {reply}" if code else reply)
+        self.stage = stage
         self.code = code
         self.reply = reply
 
-
-class TransientFailure(DeliveryError):
-    """Try again later: a 4xx reply, or the server could not be reached."""
-
-
-class PermanentFailure(DeliveryError):
-    """The server refused the recipient for good (5xx): suppress the address."""
+    @property
+    def text(self) -> str:
+        """The reply as recorded on the outbox row: code and text."""
+        return f"{self.code} {self.reply}" if self.code else self.reply
 
 
 class Transport:
-    """Sends messages; use as a context manager so the connection is closed."""
+    """Sends message bytes; use as a context manager so the connection is closed."""
 
     def send(self, message: Outgoing) -> None:
+        """Hand one message over; SendFailure says where and why it was not accepted."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -57,14 +55,6 @@ class Transport:
 
 def _decode(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def failure(code: int | None, reply: bytes | str) -> DeliveryError:
-    """Map an SMTP reply to the failure it means: 5xx permanent, anything else transient."""
-    text = _decode(reply)
-    if code is not None and 500 <= code < 600:
-        return PermanentFailure(code, text)
-    return TransientFailure(code, text)
 
 
 class SMTPTransport(Transport):
@@ -97,10 +87,10 @@ class SMTPTransport(Transport):
                 smtp.login(self.username, self.password or "")
         except smtplib.SMTPResponseException as error:
             # A refused login or greeting is about our account, never about one recipient.
-            raise TransientFailure(error.smtp_code, _decode(error.smtp_error)) from error
+            raise SendFailure(Stage.CONNECT, error.smtp_code, _decode(error.smtp_error)) from error
         except (smtplib.SMTPException, OSError) as error:
             reply = f"cannot connect to {self.host}:{self.port}: {error}"
-            raise TransientFailure(None, reply) from error
+            raise SendFailure(Stage.CONNECT, None, reply) from error
         return smtp
 
     def _send_once(self, message: Outgoing) -> None:
@@ -109,7 +99,7 @@ class SMTPTransport(Transport):
         refused = self._smtp.sendmail(message.sender, [message.recipient], message.raw)
         if refused:  # only some recipients refused; we send to one, but be exact
             code, reply = next(iter(refused.values()))
-            raise failure(code, reply)
+            raise SendFailure(Stage.RCPT, code, _decode(reply))
 
     def send(self, message: Outgoing) -> None:
         """Send one message; reconnect once if the connection was dropped."""
@@ -119,18 +109,30 @@ class SMTPTransport(Transport):
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = next(iter(error.recipients.values()))
-                raise failure(code, reply) from error
+                raise SendFailure(Stage.RCPT, code, _decode(reply)) from error
             except smtplib.SMTPSenderRefused as error:
-                # MAIL FROM refused: a problem with our sender, not the recipient's address.
-                raise TransientFailure(error.smtp_code, _decode(error.smtp_error)) from error
-            except smtplib.SMTPResponseException as error:
-                raise failure(error.smtp_code, error.smtp_error) from error
+                raise SendFailure(Stage.MAIL, error.smtp_code, _decode(error.smtp_error)) from error
+            except smtplib.SMTPDataError as error:
+                raise SendFailure(Stage.DATA, error.smtp_code, _decode(error.smtp_error)) from error
+            except smtplib.SMTPResponseException as error:  # e.g. HELO refused mid-session
+                raise SendFailure(Stage.CONNECT, error.smtp_code,
+                                  _decode(error.smtp_error)) from error
+            except TimeoutError as error:  # a server that stopped answering: do not wait twice
+                self._abandon()
+                silent = f"no answer from {self.host}:{self.port} in {self.timeout:g} s"
+                raise SendFailure(Stage.CONNECT, None, silent) from error
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 self.close()
                 if attempt == 2:
-                    raise TransientFailure(None, f"connection lost: {error}") from error
+                    raise SendFailure(Stage.CONNECT, None, f"connection lost: {error}") from error
             except smtplib.SMTPException as error:
-                raise TransientFailure(None, str(error)) from error
+                raise SendFailure(Stage.CONNECT, None, str(error)) from error
+
+    def _abandon(self) -> None:
+        """Drop the connection without a QUIT the server would not answer either."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
 
     def close(self) -> None:
         """Say QUIT (politely, ignoring a dead connection) and forget the connection."""
@@ -160,12 +162,11 @@ class OutboxTransport(Transport):
             partial.replace(path)  # a reader never sees half a file
         except OSError as error:
             reply = f"cannot write to the outbox {self.directory}: {error}"
-            raise TransientFailure(None, reply) from error
+            raise SendFailure(Stage.CONNECT, None, reply) from error
 
 
-def open_transport(config: Mapping[str, Any]) -> Transport:
-    """SMTP when SMTP_URL is set, else the dev outbox in OUTBOX_DIR."""
-    url = config.get("SMTP_URL")
-    if url:
-        return SMTPTransport(url, timeout=float(config.get("SMTP_TIMEOUT", 30)))
-    return OutboxTransport(config["OUTBOX_DIR"])
+def open_transport(smtp_url: str | None, outbox_dir: str | Path, timeout: float) -> Transport:
+    """SMTP when SMTP_URL is set (each reply awaited at most `timeout` s), else the outbox."""
+    if smtp_url:
+        return SMTPTransport(smtp_url, timeout=timeout)
+    return OutboxTransport(outbox_dir)

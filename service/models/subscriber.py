@@ -87,3 +87,18 @@ class Erasure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
     deliveries_erased: Mapped[int] = mapped_column(default=0)
+
+
+class Suppression(Base):
+    """An address the mail server refused for good, kept as a keyed hash only.
+
+    It outlives erasure: the same address signing up again is not mailed, yet nothing
+    here reads back as an address (see service/subscriptions/suppression.py).
+    """
+
+    __tablename__ = "suppression"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The SMTP code and enhanced status only (e.g. "550 5.1.1"): a reply may quote the address.
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,8 @@
 """Signing up, confirming and coming back: operations that take a session and only flush.
 
-Each returns the ids of the deliveries it queued; the caller commits, then sends them.
+Mail they ask for is queued as outbox rows (service.delivery.queueing); the caller
+commits and the worker sends it. No operation waits on SMTP, and none takes longer or
+shorter for an address that is suppressed.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.delivery import enrolment
-from service.delivery.outbox import queue_message
+from service.delivery.enrolment import Start
+from service.delivery.queueing import queue_transactional
 from service.errors import InvalidToken
 from service.models import Consent, MessageKind, Subscriber, SubscriberStatus
 from service.subscriptions.consent import consent_text
+from service.subscriptions.suppression import is_suppressed
 
 # How the consent was given, by the form it came from (recorded with each consent).
 METHODS = {
@@ -84,14 +88,26 @@ def _restart_as_pending(subscriber: Subscriber) -> None:
     subscriber.paused_until = None
 
 
+def _queue_confirmation(
+    session: Session, subscriber: Subscriber, consent: Consent, now: datetime
+) -> None:
+    session.flush()  # the consent's id keys the message: one confirmation per signup
+    key = f"confirmation:{subscriber.public_id}:{consent.id}"
+    queue_transactional(session, subscriber, MessageKind.CONFIRMATION, now, key=key)
+
+
 def sign_up(
-    session: Session, request: SignupRequest, now: datetime, default_timezone: str
-) -> list[int]:
+    session: Session, request: SignupRequest, now: datetime, default_timezone: str,
+    secret_key: str,
+) -> None:
     """Record a signup and queue the right email; every outcome looks the same to the visitor.
 
     New, pending or unsubscribed: (re)send the confirmation, with a new consent record.
-    Active: a short "you are already subscribed" email. Suppressed: nothing at all.
+    Active: a short "you are already subscribed" email, at most one an hour. Suppressed,
+    even if erased since: nothing at all, and nothing stored.
     """
+    if is_suppressed(session, secret_key, request.email):
+        return
     subscriber = find_by_email(session, request.email)
     if subscriber is None:
         subscriber = Subscriber(
@@ -103,58 +119,61 @@ def sign_up(
         )
         session.add(subscriber)
     elif subscriber.status == SubscriberStatus.SUPPRESSED:
-        return []
+        return
     elif subscriber.status == SubscriberStatus.ACTIVE:
         # Nothing changes for a confirmed subscriber: only they can edit their own record.
-        delivery = queue_message(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now)
-        return [delivery.id]
+        key = f"already_subscribed:{subscriber.public_id}:{now:%Y-%m-%dT%H}"
+        queue_transactional(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now, key=key)
+        return
     else:
         if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
             _restart_as_pending(subscriber)
         if request.first_name:
             subscriber.first_name = request.first_name
-    _record_consent(session, subscriber, request, now)
-    session.flush()
-    delivery = queue_message(session, subscriber, MessageKind.CONFIRMATION, now)
-    return [delivery.id]
+    consent = _record_consent(session, subscriber, request, now)
+    _queue_confirmation(session, subscriber, consent, now)
 
 
 def subscribe_again(
     session: Session, subscriber: Subscriber, request: SignupRequest, now: datetime
-) -> list[int]:
+) -> None:
     """The subscribe-again button after unsubscribing: a fresh confirmation, nothing else."""
-    if subscriber.status == SubscriberStatus.SUPPRESSED:
-        return []
-    if subscriber.status == SubscriberStatus.ACTIVE:
-        return []
+    if subscriber.status in (SubscriberStatus.SUPPRESSED, SubscriberStatus.ACTIVE):
+        return
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         _restart_as_pending(subscriber)
-    _record_consent(session, subscriber, request, now)
-    session.flush()
-    return [queue_message(session, subscriber, MessageKind.CONFIRMATION, now).id]
+    consent = _record_consent(session, subscriber, request, now)
+    _queue_confirmation(session, subscriber, consent, now)
 
 
-def send_fresh_links(session: Session, email: str, now: datetime) -> list[int]:
+def send_fresh_links(session: Session, email: str, now: datetime) -> None:
     """Queue fresh links for an address, if it is on the list; the caller answers the same.
 
     Pending: a new confirmation email. Active: the already-subscribed email, whose button and
     footer carry fresh preferences and unsubscribe links. Unknown, unsubscribed or
-    suppressed: nothing (we do not write to people who asked us not to).
+    suppressed: nothing (we do not write to people who asked us not to). At most one of
+    each an hour per address, however often the form is sent.
     """
     subscriber = find_by_email(session, email)
     if subscriber is None:
-        return []
+        return
+    hour = f"{now:%Y-%m-%dT%H}"
     if subscriber.status == SubscriberStatus.PENDING:
-        return [queue_message(session, subscriber, MessageKind.CONFIRMATION, now).id]
-    if subscriber.status == SubscriberStatus.ACTIVE:
-        return [queue_message(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now).id]
-    return []
+        key = f"fresh_confirmation:{subscriber.public_id}:{hour}"
+        queue_transactional(session, subscriber, MessageKind.CONFIRMATION, now, key=key)
+    elif subscriber.status == SubscriberStatus.ACTIVE:
+        key = f"already_subscribed:{subscriber.public_id}:{hour}"
+        queue_transactional(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now, key=key)
 
 
-def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Subscriber:
-    """Activate a pending subscriber and enrol them; confirming again changes nothing."""
+def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Start | None:
+    """Activate a pending subscriber and start their course; None if already confirmed.
+
+    What the course start did (lesson 1 queued, waiting for a first lesson, or finished
+    before) is returned so the page says only what is true.
+    """
     if subscriber.status == SubscriberStatus.ACTIVE:
-        return subscriber
+        return None
     if subscriber.status != SubscriberStatus.PENDING:
         # An old confirmation link after leaving (or after a hard bounce) must not re-subscribe.
         raise InvalidToken(
@@ -166,6 +185,4 @@ def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Subscrib
         if consent.confirmed_at is None and consent.withdrawn_at is None:
             consent.confirmed_at = now
     session.flush()
-    # New: lesson 1 is due now. Back after leaving: the course carries on where it stopped.
-    enrolment.enrol(session, subscriber, now)
-    return subscriber
+    return enrolment.enrol(session, subscriber, now)

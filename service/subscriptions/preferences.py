@@ -6,16 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.delivery import enrolment
+from service.delivery.queueing import cancel_queued
 from service.models import (
     Consent,
     Delivery,
-    DeliveryStatus,
     Enrolment,
     Erasure,
+    Lane,
     Lesson,
     LessonRevision,
     Subscriber,
@@ -27,15 +28,6 @@ from service.subscriptions.validation import Preferences
 class Scope(StrEnum):
     COURSE = "course"  # leave the course, keep the newsletter if chosen
     ALL = "all"  # stop every email
-
-
-def _cancel_queued(session: Session, subscriber: Subscriber) -> None:
-    # Only rows not yet claimed: a message already being handed to SMTP cannot be recalled.
-    session.execute(
-        update(Delivery)
-        .where(Delivery.subscriber_id == subscriber.id, Delivery.status == DeliveryStatus.QUEUED)
-        .values(status=DeliveryStatus.CANCELLED)
-    )
 
 
 def _stop_course_schedule(session: Session, subscriber: Subscriber, now: datetime) -> None:
@@ -62,7 +54,7 @@ def unsubscribe(session: Session, subscriber: Subscriber, scope: Scope, now: dat
                 consent.withdrawn_at = now
         session.flush()
         _stop_course_schedule(session, subscriber, now)
-        _cancel_queued(session, subscriber)
+        cancel_queued(session, subscriber.id)
     session.flush()
 
 
@@ -78,6 +70,8 @@ def update_preferences(
     subscriber.weekdays_only = preferences.weekdays_only
     session.flush()
     enrolment.reschedule(session, subscriber, now)
+    if subscriber.paused or not subscriber.newsletter_enabled:
+        cancel_queued(session, subscriber.id, {Lane.NEWSLETTERS})
 
 
 def pause(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from service.delivery.store import current_hold
 from service.errors import ExpiredToken, ServiceError
 from service.extensions import db
+from service.models import utcnow
 from service.web import access_log
 
 
@@ -43,31 +46,40 @@ def init_app(app: Flask) -> None:
 
 
 def healthz() -> tuple[str, int]:
-    """200 when the database answers, 503 when it does not."""
+    """200 when the database answers (503 when not); the body says if sending is held.
+
+    A held outbox stays 200: restarting the web process (what a failing health check makes
+    a platform do) cannot fix the clinic's DNS records and would take the signup page down.
+    The hold keeps only the reply's code: a server's text may quote a recipient's address.
+    """
     try:
         db.session.execute(text("SELECT 1"))
+        held = current_hold(db.session(), utcnow())
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         db.session.rollback()
         return "database unavailable\n", 503
-    return "ok\n", 200
+    if held is None:
+        return "ok\nsending: ok\n", 200
+    return (f"ok\nsending: held until {held.until.isoformat()}: the mail server refused our "
+            f"mail for policy reasons ({held.reply}); check SPF, DKIM and DMARC\n"), 200
 
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _error_page(status: int, title: str, message: str) -> tuple[object, int]:
+def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     db.session.rollback()
     if _wants_json():
         return {"error": title, "message": message}, status
     return render_template("error.html", title=title, message=message), status
 
 
-def _service_error(error: ServiceError) -> tuple[object, int]:
+def _service_error(error: ServiceError) -> ResponseReturnValue:
     return _error_page(error.status_code, error.title, error.message)
 
 
-def _csrf_error(error: CSRFError) -> tuple[object, int]:
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     return _error_page(
         400,
         "Please try again",
@@ -75,6 +87,6 @@ def _csrf_error(error: CSRFError) -> tuple[object, int]:
     )
 
 
-def _http_error(error: HTTPException) -> tuple[object, int]:
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
     return _error_page(status, error.name, error.description or "")

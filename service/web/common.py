@@ -1,4 +1,8 @@
-"""Helpers shared by the public views: limits, signed links, committing, sending after commit."""
+"""Helpers shared by the public views: limits, signed links and committing.
+
+Views only write: the mail a request asks for is an outbox row committed with it, and the
+worker sends it (service/jobs.py). No request opens an SMTP connection.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
-from service.delivery.outbox import send_now
 from service.extensions import db, limiter
 from service.models import Subscriber
 from service.subscriptions import operations
@@ -45,7 +48,7 @@ def limited(view: Any) -> Any:
 def subscriber_from(token: str, purpose: str) -> Subscriber:
     """The subscriber a signed link names; InvalidToken/ExpiredToken otherwise."""
     public_id = tokens.read_token(current_app.config["SECRET_KEY"], purpose, token)
-    return operations.find_by_public_id(db.session, public_id)
+    return operations.find_by_public_id(db.session(), public_id)
 
 
 def commit_with_retry(work: Callable[[], T]) -> T:
@@ -58,14 +61,3 @@ def commit_with_retry(work: Callable[[], T]) -> T:
         result = work()
         db.session.commit()
     return result
-
-
-def send_after_commit(delivery_ids: list[int]) -> None:
-    """Send what the committed request queued; if that fails, the worker sends it later."""
-    if not delivery_ids:
-        return
-    try:
-        send_now(current_app._get_current_object(), delivery_ids)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the rows are committed and queued: never fail the page
-        db.session.rollback()
-        current_app.logger.exception("sending %s right away failed; left queued", delivery_ids)

@@ -40,5 +40,5 @@ def fresh_link() -> tuple[str, int]:
         return page, 400
     # Only rows are written here (no SMTP in the request): the worker sends them within
     # seconds, so neither the words nor the time of this answer say whether we know the address.
-    commit_with_retry(lambda: operations.send_fresh_links(db.session, email, utcnow()))
+    commit_with_retry(lambda: operations.send_fresh_links(db.session(), email, utcnow()))
     return render_template("fresh_sent.html", email=email), 200

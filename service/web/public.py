@@ -9,12 +9,11 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
-from service.delivery.dispatch import dispatch_subscriber
 from service.extensions import csrf, db
-from service.models import SubscriberStatus, utcnow
+from service.models import utcnow
 from service.subscriptions import consent, operations, typos
 from service.subscriptions.validation import FormErrors, is_ticked, read_signup
-from service.web.common import commit_with_retry, limited, send_after_commit, subscriber_from
+from service.web.common import commit_with_retry, limited, subscriber_from
 
 bp = Blueprint("public", __name__)
 
@@ -47,8 +46,8 @@ def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRe
 def _sign_up(signup: operations.SignupRequest) -> None:
     at = utcnow()
     timezone = current_app.config["CLINIC_TIMEZONE"]
-    ids = commit_with_retry(lambda: operations.sign_up(db.session, signup, at, timezone))
-    send_after_commit(ids)
+    secret = current_app.config["SECRET_KEY"]
+    commit_with_retry(lambda: operations.sign_up(db.session(), signup, at, timezone, secret))
 
 
 def _typed(form: Mapping[str, str]) -> dict[str, Any]:
@@ -185,25 +184,14 @@ def confirm_page(token: str) -> str:
 @bp.post("/confirm/<token>")
 @csrf.exempt  # the signed token in the URL is the protection
 def confirm(token: str) -> str:
-    """Confirm the address, enrol in the course, and point to the preferences."""
+    """Confirm the address, start the course, and say truly what comes next."""
     subscriber = subscriber_from(token, tokens.CONFIRM)
-    was_pending = subscriber.status == SubscriberStatus.PENDING
-    operations.confirm(db.session, subscriber, utcnow())
+    start = operations.confirm(db.session(), subscriber, utcnow())
     db.session.commit()
-    if was_pending:
-        _send_first_lesson(subscriber.id)
     secret = current_app.config["SECRET_KEY"]
     prefs = tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
-    return render_template("confirmed.html", preferences_token=prefs)
-
-
-def _send_first_lesson(subscriber_id: int) -> None:
-    """Send lesson 1 at once rather than at the next pass; if that fails, the worker sends it."""
-    try:
-        dispatch_subscriber(current_app._get_current_object(), subscriber_id, utcnow())
-    except Exception:  # noqa: BLE001 - confirmed and committed: the worker will send it
-        db.session.rollback()
-        current_app.logger.exception("sending lesson 1 to %s right away failed", subscriber_id)
+    return render_template("confirmed.html", preferences_token=prefs,
+                           start=start.value if start else "already")
 
 
 def _limit_page(error: HTTPException) -> tuple[Any, int]:

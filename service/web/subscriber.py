@@ -17,7 +17,7 @@ from service.subscriptions.preferences import Scope
 from service.subscriptions.progress import course_progress, describe
 from service.subscriptions.timezones import day, hour_labels, zone_choices
 from service.subscriptions.validation import FieldError, parse_preferences, require_consent
-from service.web.common import send_after_commit, subscriber_from
+from service.web.common import subscriber_from
 
 bp = Blueprint("subscriber", __name__)
 
@@ -92,21 +92,21 @@ def unsubscribe(token: str) -> tuple[str, int]:
     """
     secret = current_app.config["SECRET_KEY"]
     public_id = tokens.read_token_any_age(secret, tokens.UNSUBSCRIBE, token)
-    subscriber = operations.find_by_public_id_or_none(db.session, public_id)
+    subscriber = operations.find_by_public_id_or_none(db.session(), public_id)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
     now = utcnow()
     if request.form.get("List-Unsubscribe") == ONE_CLICK:
-        preferences.unsubscribe(db.session, subscriber, Scope.ALL, now)
-        db.session.commit()
+        preferences.unsubscribe(db.session(), subscriber, Scope.ALL, now)
+        db.session().commit()
         # The POST came from a mailbox provider: answer without handing it any personal link.
         return render_template("one_click_done.html"), 200
     choice = CHOICES.get(request.form.get("scope", "all"), Scope.ALL)
     if choice == "pause":
         if subscriber.is_active:
-            preferences.pause(db.session, subscriber, week_from(now, subscriber.timezone), now)
+            preferences.pause(db.session(), subscriber, week_from(now, subscriber.timezone), now)
     else:
-        preferences.unsubscribe(db.session, subscriber, Scope(choice), now)
+        preferences.unsubscribe(db.session(), subscriber, Scope(choice), now)
     db.session.commit()
     return _left_page(subscriber, str(choice), token=token)
 
@@ -127,9 +127,8 @@ def subscribe_again(token: str) -> tuple[str, int]:
                    "consent_version": version},
         ip_address=request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None,
     )
-    ids = operations.subscribe_again(db.session, subscriber, signup, utcnow())
+    operations.subscribe_again(db.session(), subscriber, signup, utcnow())
     db.session.commit()
-    send_after_commit(ids)
     return render_template("check_inbox.html", email=subscriber.email, form=None), 200
 
 
@@ -150,7 +149,7 @@ def _preferences_page(
         "weekdays_only": subscriber.weekdays_only,
     }
     now, locale = utcnow(), current_app.config["CLINIC_LOCALE"]
-    progress = course_progress(db.session, subscriber, now)
+    progress = course_progress(db.session(), subscriber, now)
     return render_template(
         "preferences.html", token=token, subscriber=subscriber, values=values or current,
         errors=errors or {}, notice=notice, zones=_zones(), hours=hour_labels(locale),
@@ -192,7 +191,7 @@ def save_preferences(token: str) -> Any:
             values[box] = box in request.form
         page = _preferences_page(token, subscriber, values, {error.field: error.message})
         return page, 400
-    preferences.update_preferences(db.session, subscriber, chosen, utcnow())
+    preferences.update_preferences(db.session(), subscriber, chosen, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="saved"), 303)
 
@@ -203,7 +202,7 @@ def pause(token: str) -> BaseResponse:
     subscriber = subscriber_from(token, tokens.PREFERENCES)
     now = utcnow()
     until = week_from(now, subscriber.timezone) if request.form.get("for") == "week" else None
-    preferences.pause(db.session, subscriber, until, now)
+    preferences.pause(db.session(), subscriber, until, now)
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="paused"), 303)
 
@@ -212,7 +211,7 @@ def pause(token: str) -> BaseResponse:
 def resume(token: str) -> BaseResponse:
     """End the pause now."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.resume(db.session, subscriber, utcnow())
+    preferences.resume(db.session(), subscriber, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="resumed"), 303)
 
@@ -221,7 +220,7 @@ def resume(token: str) -> BaseResponse:
 def restart(token: str) -> BaseResponse:
     """Start the course again from lesson 1."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.restart_course(db.session, subscriber, utcnow())
+    preferences.restart_course(db.session(), subscriber, utcnow())
     db.session.commit()
     return redirect(url_for(".preferences_page", token=token, done="restarted"), 303)
 
@@ -230,7 +229,7 @@ def restart(token: str) -> BaseResponse:
 def download_data(token: str) -> Response:
     """Everything we hold about this subscriber, as a JSON file."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    body = json.dumps(preferences.export_data(db.session, subscriber), indent=2)
+    body = json.dumps(preferences.export_data(db.session(), subscriber), indent=2)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -247,6 +246,6 @@ def delete_page(token: str) -> str:
 def delete(token: str) -> str:
     """Delete the subscriber and everything about them; keep only a count."""
     subscriber = subscriber_from(token, tokens.PREFERENCES)
-    preferences.erase(db.session, subscriber, utcnow())
+    preferences.erase(db.session(), subscriber, utcnow())
     db.session.commit()
     return render_template("deleted.html")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -17,8 +16,8 @@ LESSONS = str(ROOT / "lessons")
 
 def app_without_database(tmp_path: Path) -> Flask:
     """An app whose database cannot be reached: `lessons check` must not need one."""
-    os.environ["INSTANCE_PATH"] = str(tmp_path / "instance")
     return create_app({
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
         "SECRET_KEY": "k",
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",

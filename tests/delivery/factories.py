@@ -59,8 +59,10 @@ def add_subscriber(
     return subscriber
 
 
-def seed_subscribers(session: Session, count: int, now: datetime, prefix: str = "p") -> list[str]:
-    """`count` active subscribers with lesson 1 due at `now`, inserted in bulk; their emails."""
+def seed_subscribers(session: Session, count: int, now: datetime, prefix: str = "p", *,
+                     newsletter: bool = False, enrolled: bool = True) -> list[str]:
+    """`count` active subscribers with lesson 1 due at `now` (unless not `enrolled`), inserted
+    in bulk; their emails."""
     from sqlalchemy import insert
 
     from service.models.subscriber import new_public_id
@@ -71,10 +73,11 @@ def seed_subscribers(session: Session, count: int, now: datetime, prefix: str = 
                                                sort_by_parameter_order=True),
         [{"email": e, "public_id": new_public_id(), "first_name": "Pat",
           "timezone": "America/Chicago", "send_hour": 9, "weekdays_only": False,
-          "status": "active", "course_enabled": True, "newsletter_enabled": False,
+          "status": "active", "course_enabled": True, "newsletter_enabled": newsletter,
           "paused": False, "created_at": now, "confirmed_at": now} for e in emails],
     ).all()
-    session.execute(insert(Enrolment.__table__), [
-        {"subscriber_id": i, "last_position_sent": 0, "round": 1, "next_due_at": now,
-         "started_at": now} for i in ids])
+    if enrolled:
+        session.execute(insert(Enrolment.__table__), [
+            {"subscriber_id": i, "last_position_sent": 0, "round": 1, "next_due_at": now,
+             "started_at": now} for i in ids])
     return emails

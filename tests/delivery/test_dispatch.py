@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.delivery.dispatch import dispatch_subscriber, run_pass
+from service.delivery.dispatch import run_pass
+from service.delivery.queueing import queue_newsletter, queue_transactional
 from service.extensions import db
-from service.models import Delivery, Enrolment, Subscriber
+from service.models import Delivery, Enrolment, MessageKind, NewsletterIssue, Subscriber
 from tests.conftest import make_app
 from tests.delivery.factories import add_course, add_subscriber, publish_edit
 from tests.smtp_server import SMTPServer
@@ -80,22 +81,36 @@ def test_the_course_runs_one_lesson_a_day_at_the_send_hour_and_then_completes(
         assert enrolment.completed_at is not None and enrolment.next_due_at is None
 
 
-def test_smtp_down_then_back_delivers_everything_due(
+def test_smtp_down_then_back_delivers_everything_due_of_every_kind(
     database: str, tmp_path: Path
 ) -> None:
     server = SMTPServer()  # not started yet: connections are refused
     app = make_app(database, tmp_path, SMTP_URL=server.url)
     emails = [f"wait{n}@example.com" for n in range(4)]
     _setup(app, emails)
+    with app.app_context():
+        for row in db.session.scalars(select(Subscriber)):
+            row.newsletter_enabled = True
+        issue = NewsletterIssue(subject="Spring news", preheader="", body="Open at 8.")
+        db.session.add(issue)
+        queue_newsletter(db.session, issue, MONDAY_9AM)
+        newcomer = Subscriber(email="new@example.com", timezone="UTC", status="pending")
+        db.session.add(newcomer)
+        queue_transactional(db.session, newcomer, MessageKind.CONFIRMATION, MONDAY_9AM)
+        db.session.commit()
 
     down = run_pass(app, MONDAY_9AM)
     assert (down.sent, down.retried) == (0, 1)  # one try, the rest left for later untouched
     with server:
         still_waiting = run_pass(app, MONDAY_9AM + timedelta(seconds=5))
         back = run_pass(app, MONDAY_9AM + timedelta(minutes=5))
-        assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in server.messages) == emails
-    assert still_waiting.sent == 3  # the untried rows go as soon as SMTP answers
-    assert back.sent == 1  # the retried one after its backoff
+        received = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"]))
+                          for m in server.messages)
+    assert still_waiting.sent == 8  # the untried rows go as soon as SMTP answers
+    assert back.sent == 1  # the retried one (the confirmation: it went first) after backoff
+    assert received == sorted(
+        [("new@example.com", "Please confirm your email for the sciatica course")]
+        + [(e, "Lesson 1 subject") for e in emails] + [(e, "Spring news") for e in emails])
     with app.app_context():
         db.engine.dispose()
 
@@ -170,21 +185,6 @@ def test_an_edited_lesson_reaches_those_who_have_not_had_it_and_rows_record_the_
     assert _deliveries(mail_app, "early@example.com")[1].revision_id == old_id
 
 
-def test_dispatch_subscriber_sends_only_that_subscribers_due_lesson(
-    mail_app: Flask, smtp_server: SMTPServer
-) -> None:
-    _setup(mail_app, ["one@example.com", "other@example.com"])
-    with mail_app.app_context():
-        one = db.session.scalars(select(Subscriber).where(Subscriber.email == "one@example.com"))
-        subscriber_id = one.one().id
-
-    counts = dispatch_subscriber(mail_app, subscriber_id, MONDAY_9AM)
-
-    assert (counts.queued, counts.sent) == (1, 1)
-    assert len(smtp_server.messages_to("one@example.com")) == 1
-    assert smtp_server.messages_to("other@example.com") == []
-
-
 def test_unsubscribed_before_the_pass_gets_nothing(
     mail_app: Flask, smtp_server: SMTPServer
 ) -> None:
@@ -210,11 +210,11 @@ def test_after_a_5xx_nothing_else_queued_for_that_address_is_tried(
 ) -> None:
     _setup(mail_app, ["gone@example.com"])
     with mail_app.app_context():
-        from service.delivery.outbox import queue_message
+        from service.delivery.queueing import queue_transactional
         from service.models import MessageKind
 
         gone = db.session.scalars(select(Subscriber)).one()
-        queue_message(db.session, gone, MessageKind.ALREADY_SUBSCRIBED, MONDAY_9AM)
+        queue_transactional(db.session, gone, MessageKind.ALREADY_SUBSCRIBED, MONDAY_9AM)
         db.session.commit()
     smtp_server.reply_to("gone@example.com", "550 5.1.1 No such user")
 

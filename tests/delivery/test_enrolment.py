@@ -69,7 +69,7 @@ def test_pause_stops_lessons_and_resume_continues_where_they_stopped(
 def test_a_lesson_queued_but_unsent_when_pausing_comes_back_on_resume(
     mail_app: Flask, smtp_server: SMTPServer
 ) -> None:
-    from service.delivery.queueing import queue_due_lessons
+    from service.delivery.due_lessons import queue_due_lessons
 
     with mail_app.app_context():
         queue_due_lessons(db.session, MONDAY_9AM)  # lesson 1 queued, SMTP not yet reached

@@ -10,21 +10,51 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from service.delivery.queueing import queue_transactional
 from service.extensions import db
-from service.jobs import build_scheduler, dispatch_job
-from service.models import utcnow
+from service.jobs import TRANSACTIONAL_POLL, build_scheduler, dispatch_job, transactional_job
+from service.models import MessageKind, utcnow
 from tests.conftest import make_app
 from tests.delivery.factories import add_course, add_subscriber
 from tests.smtp_server import SMTPServer, free_port
 
 
-def test_the_scheduler_runs_one_coalesced_pass_a_minute(sqlite_app: Flask) -> None:
+def test_the_scheduler_polls_transactional_mail_and_runs_a_full_pass_a_minute(
+    sqlite_app: Flask,
+) -> None:
     scheduler = build_scheduler(sqlite_app, threading.Event())
-    [job] = scheduler.get_jobs()
-    assert job.trigger.interval == timedelta(minutes=1)
-    assert job.coalesce is True
-    assert job.max_instances == 1
-    assert job.misfire_grace_time == 60
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"dispatch", "transactional"}
+    assert jobs["dispatch"].trigger.interval == timedelta(minutes=1)
+    assert jobs["dispatch"].misfire_grace_time == 60
+    assert jobs["transactional"].trigger.interval == timedelta(seconds=TRANSACTIONAL_POLL)
+    assert TRANSACTIONAL_POLL <= 2  # a confirmation reaches the server within 5 s
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1
+
+
+def test_the_transactional_job_sends_confirmations_and_leaves_lessons_to_the_pass(
+    tmp_path: Path, smtp_server: SMTPServer
+) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 't.sqlite3'}", tmp_path, SMTP_URL=smtp_server.url)
+    with app.app_context():
+        add_course(db.session, 1)
+        pat = add_subscriber(db.session, "pat@example.com", utcnow() - timedelta(minutes=1))
+        newcomer = add_subscriber(db.session, "new@example.com", utcnow(), enrolled=False)
+        newcomer.status = "pending"
+        queue_transactional(db.session, newcomer, MessageKind.CONFIRMATION, utcnow())
+        db.session.commit()
+        assert pat.id
+
+    transactional_job(app, threading.Event())
+
+    assert [m["Subject"] for m in smtp_server.messages_to("new@example.com")] == [
+        "Please confirm your email for the sciatica course"]
+    assert smtp_server.messages_to("pat@example.com") == []  # the minute pass's work
+    dispatch_job(app, threading.Event())
+    assert len(smtp_server.messages_to("pat@example.com")) == 1
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_a_pass_with_smtp_down_logs_and_leaves_the_worker_running(

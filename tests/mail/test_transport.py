@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from service.mail.bounces import Stage
 from service.mail.message import Outgoing, build_message, recipient
-from service.mail.transport import (
-    OutboxTransport,
-    PermanentFailure,
-    SMTPTransport,
-    TransientFailure,
-    failure,
-    open_transport,
-)
-from tests.smtp_server import SMTPServer, free_port
+from service.mail.transport import OutboxTransport, SendFailure, SMTPTransport, open_transport
+from tests.smtp_server import HungServer, SMTPServer, free_port
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -34,17 +28,8 @@ def message_to(address: str, subject: str = "Hello") -> Outgoing:
     )
 
 
-@pytest.mark.parametrize(
-    ("code", "kind"),
-    [(550, PermanentFailure), (554, PermanentFailure), (451, TransientFailure),
-     (421, TransientFailure), (None, TransientFailure)],
-)
-def test_reply_codes_map_to_failures(code: int | None, kind: type) -> None:
-    assert type(failure(code, b"reply")) is kind
-
-
 def test_several_messages_over_one_connection(smtp_server: SMTPServer) -> None:
-    with open_transport({"SMTP_URL": smtp_server.url, "OUTBOX_DIR": "unused"}) as transport:
+    with open_transport(smtp_server.url, "unused", timeout=5) as transport:
         assert isinstance(transport, SMTPTransport)
         for number in range(3):
             transport.send(message_to(f"patient{number}@example.com", f"Lesson {number}"))
@@ -55,28 +40,49 @@ def test_several_messages_over_one_connection(smtp_server: SMTPServer) -> None:
     assert smtp_server.messages_to("patient1@example.com")
 
 
-def test_refused_recipient_is_permanent_and_connection_survives(smtp_server: SMTPServer) -> None:
+def test_refused_recipient_says_rcpt_and_connection_survives(smtp_server: SMTPServer) -> None:
     smtp_server.reply_to("gone@example.com", "550 5.1.1 No such user")
     with SMTPTransport(smtp_server.url) as transport:
-        with pytest.raises(PermanentFailure) as raised:
+        with pytest.raises(SendFailure) as raised:
             transport.send(message_to("gone@example.com"))
         transport.send(message_to("here@example.com"))
-    assert raised.value.code == 550
+    assert (raised.value.stage, raised.value.code) == (Stage.RCPT, 550)
     assert "No such user" in raised.value.reply
     assert [str(m["To"]) for m in smtp_server.messages] == ["Maria <here@example.com>"]
 
 
-def test_mailbox_busy_is_transient(smtp_server: SMTPServer) -> None:
+def test_mailbox_busy_reports_its_code(smtp_server: SMTPServer) -> None:
     smtp_server.reply_to("busy@example.com", "451 4.2.0 Try again later")
-    with SMTPTransport(smtp_server.url) as transport, pytest.raises(TransientFailure) as raised:
+    with SMTPTransport(smtp_server.url) as transport, pytest.raises(SendFailure) as raised:
         transport.send(message_to("busy@example.com"))
-    assert raised.value.code == 451
+    assert (raised.value.stage, raised.value.code) == (Stage.RCPT, 451)
 
 
-def test_server_down_is_transient() -> None:
+def test_a_refusal_at_data_says_data(smtp_server: SMTPServer) -> None:
+    smtp_server.refuse_data("550 5.7.26 Unauthenticated email from calmhands.example")
+    with SMTPTransport(smtp_server.url) as transport, pytest.raises(SendFailure) as raised:
+        transport.send(message_to("ann@example.com"))
+    assert (raised.value.stage, raised.value.code) == (Stage.DATA, 550)
+    assert raised.value.reply.startswith("5.7.26")
+
+
+def test_server_down_has_no_reply_code() -> None:
     with SMTPTransport(f"smtp://127.0.0.1:{free_port()}", timeout=2) as transport:
-        with pytest.raises(TransientFailure):
+        with pytest.raises(SendFailure) as raised:
             transport.send(message_to("maria@example.com"))
+    assert (raised.value.stage, raised.value.code) == (Stage.CONNECT, None)
+
+
+def test_a_silent_server_costs_one_timeout_not_more() -> None:
+    import time
+
+    with HungServer() as hung, SMTPTransport(hung.url, timeout=0.5) as transport:
+        start = time.monotonic()
+        with pytest.raises(SendFailure) as raised:
+            transport.send(message_to("maria@example.com"))
+        elapsed = time.monotonic() - start
+    assert raised.value.code is None and "timed out" in raised.value.reply
+    assert 0.4 <= elapsed < 1.5  # SMTP_TIMEOUT is what bounds it
 
 
 def test_reconnects_once_when_the_connection_dropped(smtp_server: SMTPServer) -> None:
@@ -88,12 +94,12 @@ def test_reconnects_once_when_the_connection_dropped(smtp_server: SMTPServer) ->
     assert len(smtp_server.messages) == 2
 
 
-def test_server_stopped_mid_batch_is_transient() -> None:
+def test_server_stopped_mid_batch_has_no_reply_code() -> None:
     server = SMTPServer().start()
     transport = SMTPTransport(server.url, timeout=2)
     transport.send(message_to("one@example.com"))
     server.stop()
-    with pytest.raises(TransientFailure):
+    with pytest.raises(SendFailure):
         transport.send(message_to("two@example.com"))
     transport.close()
 
@@ -105,7 +111,7 @@ def test_unknown_scheme_is_refused() -> None:
 
 def test_outbox_writes_parseable_eml(tmp_path: Path) -> None:
     folder = tmp_path / "outbox" / "new"
-    with open_transport({"SMTP_URL": None, "OUTBOX_DIR": str(folder)}) as transport:
+    with open_transport(None, folder, timeout=5) as transport:
         assert isinstance(transport, OutboxTransport)
         transport.send(message_to("maria@example.com", "First"))
         transport.send(message_to("maria@example.com", "Second"))

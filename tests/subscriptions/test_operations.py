@@ -10,15 +10,26 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.delivery.enrolment import Start
 from service.errors import InvalidToken
 from service.extensions import db
-from service.models import Consent, Delivery, Enrolment, Erasure, Subscriber, SubscriberStatus
+from service.models import (
+    Consent,
+    Delivery,
+    Enrolment,
+    Erasure,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
 from service.subscriptions import operations, preferences
 from service.subscriptions.consent import CURRENT
 from service.subscriptions.preferences import Scope
+from service.subscriptions.suppression import is_suppressed, suppress
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+SECRET = "test-secret-key"
 
 
 @pytest.fixture
@@ -42,7 +53,7 @@ def _count(session: Session, model: type) -> int:
 
 
 def _member(session: Session, status: str) -> Subscriber:
-    operations.sign_up(session, _signup(), NOW, "America/Chicago")
+    operations.sign_up(session, _signup(), NOW, "America/Chicago", SECRET)
     ann = operations.find_by_email(session, "ann@example.com")
     assert ann is not None
     ann.status = status
@@ -53,21 +64,20 @@ def _member(session: Session, status: str) -> Subscriber:
 def test_a_new_address_is_pending_with_consent_and_a_queued_confirmation(
     session: Session,
 ) -> None:
-    ids = operations.sign_up(session, _signup(), NOW, "America/Chicago")
+    operations.sign_up(session, _signup(), NOW, "America/Chicago", SECRET)
     ann = operations.find_by_email(session, "ann@example.com")
     assert ann is not None and ann.status == SubscriberStatus.PENDING
     assert ann.timezone == "America/Chicago" and ann.send_hour == 9
     [consent] = ann.consents
     assert consent.given_at == NOW and consent.method == "double opt-in web form"
     assert _kinds(session) == [("confirmation", "queued")]
-    assert ids == [session.scalars(select(Delivery.id)).one()]
 
 
 def test_signing_up_again_while_pending_resends_and_records_consent_again(
     session: Session,
 ) -> None:
     _member(session, SubscriberStatus.PENDING)
-    operations.sign_up(session, _signup(name="Annie"), LATER, "America/Chicago")
+    operations.sign_up(session, _signup(name="Annie"), LATER, "America/Chicago", SECRET)
     ann = operations.find_by_email(session, "ann@example.com")
     assert len(ann.consents) == 2 and ann.first_name == "Annie"
     assert _kinds(session) == [("confirmation", "queued")] * 2
@@ -75,7 +85,7 @@ def test_signing_up_again_while_pending_resends_and_records_consent_again(
 
 def test_an_active_member_gets_a_short_note_and_nothing_changes(session: Session) -> None:
     _member(session, SubscriberStatus.ACTIVE)
-    operations.sign_up(session, _signup(name="Mallory"), LATER, "America/Chicago")
+    operations.sign_up(session, _signup(name="Mallory"), LATER, "America/Chicago", SECRET)
     ann = operations.find_by_email(session, "ann@example.com")
     assert ann.first_name == "Ann" and len(ann.consents) == 1
     assert _kinds(session)[-1] == ("already_subscribed", "queued")
@@ -83,15 +93,31 @@ def test_an_active_member_gets_a_short_note_and_nothing_changes(session: Session
 
 def test_a_suppressed_address_gets_nothing(session: Session) -> None:
     _member(session, SubscriberStatus.SUPPRESSED)
-    assert operations.sign_up(session, _signup(), LATER, "America/Chicago") == []
+    operations.sign_up(session, _signup(), LATER, "America/Chicago", SECRET)
     assert _count(session, Delivery) == 1  # only the first confirmation
     assert _count(session, Consent) == 1
+
+
+def test_an_erased_suppressed_address_signing_up_again_leaves_no_trace(
+    session: Session,
+) -> None:
+    ann = _member(session, SubscriberStatus.ACTIVE)
+    suppress(session, SECRET, ann.id, 550, "5.1.1 <ann@example.com> no such user", NOW)
+    preferences.erase(session, ann, NOW)
+    [kept] = session.scalars(select(Suppression)).all()
+    assert "ann" not in kept.address_hash and kept.reason == "550 5.1.1"
+
+    operations.sign_up(session, _signup(), LATER, "America/Chicago", SECRET)
+
+    assert _count(session, Subscriber) == 0 and _count(session, Delivery) == 0
+    assert is_suppressed(session, SECRET, "ann@example.com")
+    assert not is_suppressed(session, "another-secret", "ann@example.com")
 
 
 def test_coming_back_after_unsubscribing_needs_confirming_again(session: Session) -> None:
     ann = _member(session, SubscriberStatus.ACTIVE)
     preferences.unsubscribe(session, ann, Scope.ALL, NOW)
-    operations.sign_up(session, _signup(), LATER, "America/Chicago")
+    operations.sign_up(session, _signup(), LATER, "America/Chicago", SECRET)
     assert ann.status == SubscriberStatus.PENDING and ann.unsubscribed_at is None
     assert [c.withdrawn_at for c in ann.consents] == [NOW, None]
     assert _kinds(session)[-1] == ("confirmation", "queued")
@@ -99,11 +125,13 @@ def test_coming_back_after_unsubscribing_needs_confirming_again(session: Session
 
 def test_confirming_activates_and_enrols_once(session: Session) -> None:
     ann = _member(session, SubscriberStatus.PENDING)
-    operations.confirm(session, ann, NOW)
+    # No lesson is published in this database: lesson 1 waits for one, due from now on.
+    assert operations.confirm(session, ann, NOW) == Start.WAITING
     assert ann.status == SubscriberStatus.ACTIVE and ann.confirmed_at == NOW
     assert ann.consents[0].confirmed_at == NOW
-    assert session.get(Enrolment, ann.id).next_due_at == NOW
-    operations.confirm(session, ann, LATER)
+    enrolment = session.get(Enrolment, ann.id)
+    assert enrolment.next_due_at == NOW and enrolment.completed_at is None
+    assert operations.confirm(session, ann, LATER) is None
     assert ann.confirmed_at == NOW
 
 

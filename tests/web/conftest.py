@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,6 +19,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from service.course.importer import import_lessons
+from service.delivery.dispatch import run_pass
 from service.extensions import db
 from service.models import Subscriber, utcnow
 from tests.conftest import make_app
@@ -35,10 +38,42 @@ def load_course(app: Flask) -> None:
         db.session.commit()
 
 
+class WorkerClient(FlaskClient):
+    """A browser beside a running worker: after each request, the worker's pass runs.
+
+    Requests only queue mail; this is what makes it reach the SMTP server in these tests,
+    as the worker process does (within seconds) in production.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        run_pass(self.application, utcnow())
+        return response
+
+
+@contextmanager
+def running_worker(app: Flask, every: float = 0.2) -> Iterator[None]:
+    """The worker beside a served app: a dispatch pass every `every` seconds, in a thread."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            run_pass(app, utcnow(), stop)
+
+    thread = threading.Thread(target=loop, name="worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
 @pytest.fixture
 def mail_app(database: str, tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Flask]:
     """An app whose mail goes to the loopback SMTP server, with the course loaded."""
     app = make_app(database, tmp_path, SMTP_URL=smtp_server.url)
+    app.test_client_class = WorkerClient
     load_course(app)
     yield app
     with app.app_context():
@@ -108,7 +143,8 @@ def site(tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Site]:
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Site(app, url)
+    with running_worker(app):
+        yield Site(app, url)
     server.shutdown()
     thread.join()
     server.server_close()

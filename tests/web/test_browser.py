@@ -39,7 +39,7 @@ def test_sign_up_confirm_and_choose_an_hour_without_javascript(
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Check your inbox").wait_for()
 
-    [mail] = smtp_server.messages_to("browser.user@example.com")
+    [mail] = smtp_server.wait_for("browser.user@example.com")
     text = mail.get_body(("plain",)).get_content()
     link = re.search(rf"{re.escape(site.url)}/confirm/\S+", text).group(0)
     page.goto(link)

@@ -161,7 +161,10 @@ def test_restart_starts_again_from_lesson_one(
     assert answer.status_code == 303
     assert "starts again from lesson 1" in web.get(answer.headers["Location"]).text
     enrolment = _ann(mail_app)[1]
-    assert enrolment.last_position_sent == 0 and enrolment.next_due_at is not None
+    # Lesson 1 of the new round was queued by the request and sent by the worker's pass.
+    assert (enrolment.round, enrolment.last_position_sent) == (2, 1)
+    subjects = [m["Subject"] for m in smtp_server.messages_to("ann@example.com")]
+    assert subjects[-1] == subjects[1]  # [confirmation, lesson 1, lesson 1 again]
 
 
 def test_download_my_data(mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer) -> None:

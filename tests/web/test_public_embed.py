@@ -15,7 +15,7 @@ from service.extensions import db
 from service.models import SubscriberStatus
 from tests.conftest import make_app
 from tests.smtp_server import SMTPServer
-from tests.web.conftest import link_in, load_course, subscriber
+from tests.web.conftest import WorkerClient, link_in, load_course, subscriber
 
 CLINIC_SITE = "https://www.calmhands.example"
 
@@ -23,6 +23,7 @@ CLINIC_SITE = "https://www.calmhands.example"
 @pytest.fixture
 def cors_app(database: str, tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Flask]:
     app = make_app(database, tmp_path, SMTP_URL=smtp_server.url, ALLOWED_ORIGINS=[CLINIC_SITE])
+    app.test_client_class = WorkerClient
     load_course(app)
     yield app
     with app.app_context():

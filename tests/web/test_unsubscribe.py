@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from service import tokens
 from service.extensions import db
-from service.models import Delivery, Enrolment, MessageKind, Subscriber, SubscriberStatus, utcnow
+from service.models import (
+    Delivery,
+    Enrolment,
+    Lane,
+    MessageKind,
+    Subscriber,
+    SubscriberStatus,
+    utcnow,
+)
 from tests.smtp_server import SMTPServer
 from tests.web.conftest import csrf_token, link_in, sign_up, subscriber
 from tests.web.test_public import _token_from_the_past
@@ -33,7 +41,7 @@ def _queue_newsletter(app: Flask, email: str) -> int:
     with app.app_context():
         row = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
         delivery = Delivery(subscriber_id=row.id, kind=MessageKind.NEWSLETTER, status="queued",
-                            next_attempt_at=utcnow())
+                            lane=Lane.NEWSLETTERS, next_attempt_at=utcnow())
         db.session.add(delivery)
         db.session.commit()
         return delivery.id
@@ -133,9 +141,10 @@ def test_stop_all_then_subscribe_again_needs_a_new_confirmation(
     web.post(link_in(mail, "confirm"))
     ann, enrolment, _ = _state(mail_app, "ann@example.com")
     assert ann.status == SubscriberStatus.ACTIVE
-    # The course carries on from lesson 2 at the usual hour; lesson 1 is not sent again.
-    assert smtp_server.messages_to("ann@example.com")[sent + 1:] == []
-    assert enrolment.last_position_sent == 1 and enrolment.next_due_at is not None
+    # A returning patient gets the course again from lesson 1, as the page says.
+    [lesson] = smtp_server.messages_to("ann@example.com")[sent + 1:]
+    assert lesson["Subject"] == smtp_server.messages_to("ann@example.com")[1]["Subject"]
+    assert (enrolment.round, enrolment.last_position_sent) == (2, 1)
 
 
 def test_forged_links_change_nothing(

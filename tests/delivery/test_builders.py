@@ -1,4 +1,4 @@
-"""compose(): the whole message for each kind, with real signed links and real models."""
+"""The builders: the whole message for each kind of row, with real signed links and models."""
 
 from __future__ import annotations
 
@@ -16,10 +16,20 @@ from sqlalchemy import select
 
 from service import tokens
 from service.course.importer import import_lessons
+from service.course.outline import course_places
+from service.delivery.builders import Batch, Env, build, refusal
 from service.extensions import db
-from service.mail.compose import compose
+from service.mail.message import Outgoing
 from service.mail.transport import open_transport
-from service.models import Delivery, Lesson, LessonRevision, MessageKind, Subscriber
+from service.models import (
+    Delivery,
+    Lesson,
+    LessonRevision,
+    MessageKind,
+    NewsletterIssue,
+    Subscriber,
+    SubscriberStatus,
+)
 from tests.smtp_server import SMTPServer
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
@@ -52,9 +62,26 @@ def revision() -> LessonRevision:
     )
 
 
+def issue() -> NewsletterIssue:
+    return NewsletterIssue(id=5, subject="Spring news", preheader="Longer evenings",
+                           body="## New hours\n\nWe now open at 8.\n")
+
+
+def batch(first_name: str = "Maria") -> Batch:
+    person = subscriber(first_name)
+    person.status = SubscriberStatus.ACTIVE
+    person.newsletter_enabled = True
+    return Batch(people={7: person}, revisions={3: revision()}, drafts={41: revision()},
+                 issues={5: issue()})
+
+
+def compose(delivery: Delivery, contents: Batch, config: dict[str, Any]) -> Outgoing:
+    return build(delivery, contents, Env.from_config(config, NOW)).message
+
+
 def make(kind: MessageKind, first_name: str = "Maria", **config: Any) -> EmailMessage:
-    delivery = Delivery(id=1, subscriber_id=7, kind=kind)
-    message = compose(delivery, subscriber(first_name), revision(), {**CONFIG, **config}, NOW)
+    delivery = Delivery(id=1, subscriber_id=7, kind=kind, lesson_id=3, newsletter_issue_id=5)
+    message = compose(delivery, batch(first_name), {**CONFIG, **config})
     parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -124,19 +151,63 @@ def test_a_hostile_first_name_adds_no_header_and_shows_escaped() -> None:
     assert "Hi Eve Bcc: all@example.com &lt;script&gt;," in html
 
 
-def test_kinds_it_cannot_build_are_refused() -> None:
-    delivery = Delivery(id=5, subscriber_id=7, kind=MessageKind.LESSON)
-    with pytest.raises(ValueError, match="needs a revision"):
-        compose(delivery, subscriber(), None, CONFIG, NOW)
-    delivery.kind = MessageKind.NEWSLETTER
-    with pytest.raises(ValueError, match="newsletter"):
-        compose(delivery, subscriber(), None, CONFIG, NOW)
+def test_newsletter_is_list_mail_of_its_own_list() -> None:
+    message = make(MessageKind.NEWSLETTER)
+    assert message["Subject"] == "Spring news"
+    assert message["List-Id"] == "Calm Hands Massage <newsletter.calmhands.example>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(message)
+    assert "We now open at 8." in text and "https://calmhands.example/book" in html
+
+
+def test_a_test_send_goes_to_the_staff_address_marked_as_a_test() -> None:
+    delivery = Delivery(id=2, subscriber_id=None, to_address="editor@calmhands.example",
+                        kind=MessageKind.TEST, revision_id=41)
+    message = compose(delivery, batch(), CONFIG).parsed()
+    assert str(message["To"]) == "editor@calmhands.example"
+    assert message["Subject"] == "[Test] What sciatica is, in plain words"
+    assert message["List-Unsubscribe"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, None),
+        ({"status": SubscriberStatus.UNSUBSCRIBED}, ("cancelled", "unsubscribed")),
+        ({"status": SubscriberStatus.SUPPRESSED}, ("suppressed", "address suppressed")),
+        ({"status": SubscriberStatus.PENDING}, ("cancelled", "subscriber is pending")),
+    ],
+)
+def test_refusal_of_a_lesson_row(change: dict[str, Any], expected: object) -> None:
+    contents = batch()
+    for name, value in change.items():
+        setattr(contents.people[7], name, value)
+    delivery = Delivery(id=3, subscriber_id=7, kind=MessageKind.LESSON, lesson_id=3)
+    assert refusal(delivery, contents) == expected
+
+
+def test_an_unpublished_lesson_or_a_newsletter_turned_off_is_not_sent() -> None:
+    contents = batch()
+    lesson = Delivery(id=3, subscriber_id=7, kind=MessageKind.LESSON, lesson_id=99)
+    assert refusal(lesson, contents) == ("cancelled", "lesson no longer published")
+    contents.people[7].newsletter_enabled = False
+    newsletter = Delivery(id=4, subscriber_id=7, kind=MessageKind.NEWSLETTER,
+                          newsletter_issue_id=5)
+    assert refusal(newsletter, contents) == ("cancelled", "newsletter turned off")
+    contents.suppressed.add("maria@example.com")
+    assert refusal(lesson, contents) == ("suppressed", "address suppressed")
+
+
+def test_a_kind_without_a_builder_is_refused() -> None:
+    delivery = Delivery(id=5, subscriber_id=7, kind="postcard")
+    with pytest.raises(ValueError, match="no builder"):
+        compose(delivery, batch(), CONFIG)
 
 
 def test_composed_mail_arrives_intact_over_smtp(smtp_server: SMTPServer) -> None:
-    delivery = Delivery(id=1, subscriber_id=7, kind=MessageKind.LESSON)
-    sent = compose(delivery, subscriber(), revision(), CONFIG, NOW)
-    with open_transport({"SMTP_URL": smtp_server.url}) as transport:
+    delivery = Delivery(id=1, subscriber_id=7, kind=MessageKind.LESSON, lesson_id=3)
+    sent = compose(delivery, batch(), CONFIG)
+    with open_transport(smtp_server.url, "unused", timeout=5) as transport:
         transport.send(sent)
     (received,) = smtp_server.messages_to("maria@example.com")
     assert received["Message-ID"] == sent.message_id
@@ -146,16 +217,25 @@ def test_composed_mail_arrives_intact_over_smtp(smtp_server: SMTPServer) -> None
 
 def test_a_lesson_from_the_database_knows_its_place_in_the_course(app: Flask) -> None:
     with app.app_context():
-        import_lessons(db.session, ROOT / "lessons", NOW)
+        import_lessons(db.session(), ROOT / "lessons", NOW)
         db.session.commit()
         lessons = db.session.scalars(select(Lesson).order_by(Lesson.position)).all()
-        doctor = next(lesson for lesson in lessons if lesson.slug == "when-to-see-a-doctor")
-        delivery = Delivery(id=1, subscriber_id=7, kind=MessageKind.LESSON)
         config = {**CONFIG, "BASE_URL": "http://localhost"}
-        text, html = parts(email.message_from_bytes(
-            compose(delivery, subscriber(), doctor.published, config, NOW).raw,
-            policy=email.policy.default))  # type: ignore[arg-type]
-        text = text.replace("\r\n", "\n")
+
+        def text_of(lesson: Lesson) -> str:
+            assert lesson.published is not None
+            contents = batch()
+            contents.revisions = {lesson.id: lesson.published}
+            contents.places = course_places(db.session())  # as preparing.load reads them
+            delivery = Delivery(id=1, subscriber_id=7, kind=MessageKind.LESSON,
+                                lesson_id=lesson.id)
+            message = email.message_from_bytes(compose(delivery, contents, config).raw,
+                                               policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            return parts(message)[0].replace("\r\n", "\n")
+
+        doctor = next(lesson for lesson in lessons if lesson.slug == "when-to-see-a-doctor")
+        text = text_of(doctor)
         assert re.match(r"Lesson 10 of 11 · about \d+ minutes to read\n\nHi Maria,", text)
         assert f"Next: {lessons[10].published.subject}" in text  # type: ignore[union-attr]
         # A lesson added later makes the course longer for the very next message.
@@ -164,8 +244,5 @@ def test_a_lesson_from_the_database_knows_its_place_in_the_course(app: Flask) ->
                                   number=1, subject="One more", body="Text.", sources=[],
                                   content_hash="x", created_at=NOW)]))
         db.session.commit()
-        last = lessons[10].published
-        text, _ = parts(email.message_from_bytes(
-            compose(delivery, subscriber(), last, config, NOW).raw,
-            policy=email.policy.default))  # type: ignore[arg-type]
+        text = text_of(lessons[10])
         assert text.startswith("Lesson 11 of 12") and "Next: One more" in text
