@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run` serves on PORT (default 5000); links in emails follow it unless BASE_URL is set.
 PORT ?= 5000
 
-.PHONY: run test install browser cairo lint bench clean
+.PHONY: run test install browser axe wrk cairo lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,20 +30,34 @@ browser:
 		else echo "chromium missing: browser tests will skip (apt-get install chromium)"; fi; \
 	fi
 
+# axe-core, the accessibility rules the browser tests inject into each page: from the npm
+# registry into node_modules/ (kept out of git), at the version the figures were made with.
+AXE_VERSION := 4.14.1
+axe: node_modules/axe-core/axe.min.js
+node_modules/axe-core/axe.min.js:
+	npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
+# Debian's wrk, the load generator of benchmarks/load.py.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk missing: the load benchmark cannot run (apt-get install wrk)"; fi; \
+	fi
+
 run: $(STAMP) cairo
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi lessons import
 	$(BIN)/flask --app wsgi drawings build
 	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
-test: $(STAMP) cairo browser
+test: $(STAMP) cairo browser axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/flask --app wsgi lessons check lessons
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules
