@@ -57,10 +57,12 @@ class Sink:
 
     `log`: a file that gets "arrival time (epoch seconds) TAB recipient" per recipient.
     `keep`: a file that gets every message's envelope and bytes, read back with `kept()`.
+    `port`: a given port, e.g. to start the server again where it was before.
     """
 
-    def __init__(self, log: Path | None = None, keep: Path | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, log: Path | None = None, keep: Path | None = None,
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
         self.keep = keep
         context = multiprocessing.get_context("spawn")
         self._count = context.Value("i", 0)
