@@ -26,10 +26,34 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
-def secret_key(raw: str | None, instance_path: str) -> str:
-    """Use SECRET_KEY, or generate one once and keep it in the instance folder."""
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class MissingSecretKey(RuntimeError):
+    """A deployed process must share one SECRET_KEY with every other process."""
+
+
+def is_local(env: Mapping[str, str]) -> bool:
+    """Local development: SQLite, no SMTP server, and BASE_URL not on https."""
+    database = env.get("DATABASE_URL") or ""
+    return (not database.startswith(("postgres://", "postgresql")) and not env.get("SMTP_URL")
+            and not env.get("BASE_URL", "").startswith("https://"))
+
+
+def secret_key(raw: str | None, instance_path: str, local: bool = True) -> str:
+    """Use SECRET_KEY; only in local development generate one and keep it in the instance folder.
+
+    A deployed web process and its worker must sign with the same key, or every link in
+    mailed lessons fails: a key made up per instance folder would silently differ.
+    """
     if raw:
         return raw
+    if not local:
+        raise MissingSecretKey(
+            "SECRET_KEY is not set. It signs every link in our emails, so every process (web and "
+            "worker, on every machine) needs the same one. Make one with\n"
+            f"    {MAKE_A_KEY}\nand set it as SECRET_KEY (see README, Configuration)."
+        )
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
@@ -63,13 +87,24 @@ def _float(env: Mapping[str, str], name: str, default: float | None) -> float | 
     return float(value) if value else default
 
 
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def signing_keys(config: Mapping[str, Any]) -> list[str]:
+    """SECRET_KEY then its fallbacks: links are signed with the first, verified with any."""
+    return [str(config["SECRET_KEY"]), *(str(k) for k in config.get("SECRET_KEY_FALLBACKS") or ())]
+
+
 def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Every setting PRODUCT.md names, from `env`; missing ones get their local default."""
     # Unset, BASE_URL follows PORT, so `PORT=8000 make run` mails links that work.
     base_url = env.get("BASE_URL", f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
-        "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path),
+        "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path, is_local(env)),
+        # Old keys that still verify links already mailed (newest first); new links use SECRET_KEY.
+        "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
         "BASE_URL": base_url,
         "SMTP_URL": env.get("SMTP_URL") or None,
         "SMTP_TIMEOUT": _float(env, "SMTP_TIMEOUT", 30.0),
@@ -89,12 +124,12 @@ def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "CLINIC_TIMEZONE": env.get("CLINIC_TIMEZONE", DEFAULT_TIMEZONE),
         # How pages write times and dates (9 AM in en_US, 09:00 in en_GB): a CLDR locale.
         "CLINIC_LOCALE": env.get("CLINIC_LOCALE", DEFAULT_LOCALE),
-        "ALLOWED_ORIGINS": [
-            o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
-        ],
+        "ALLOWED_ORIGINS": _list(env.get("ALLOWED_ORIGINS")),
         # How many reverse proxies (load balancer, platform router) stand before gunicorn.
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "STORE_SIGNUP_IP": env.get("STORE_SIGNUP_IP", "").lower() in ("1", "true", "yes"),
+        "STORE_SIGNUP_USER_AGENT": env.get("STORE_SIGNUP_USER_AGENT", "").lower()
+        in ("1", "true", "yes"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
         "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -147,6 +182,12 @@ class DeliverySettings:
     send_rate: float | None
     outbox_dir: str
     secret_key: str
+    fallback_keys: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> list[str]:
+        """SECRET_KEY then its fallbacks, for lookups that must survive a rotation."""
+        return [self.secret_key, *self.fallback_keys]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
@@ -157,4 +198,5 @@ class DeliverySettings:
             send_rate=float(config["SEND_RATE"]) if config.get("SEND_RATE") else None,
             outbox_dir=str(config["OUTBOX_DIR"]),
             secret_key=str(config["SECRET_KEY"]),
+            fallback_keys=tuple(signing_keys(config)[1:]),
         )

@@ -8,21 +8,23 @@ from typing import Any
 from service import tokens
 
 
-def _link(config: Mapping[str, Any], path: str, purpose: str, public_id: str) -> str:
-    token = tokens.make_token(config["SECRET_KEY"], purpose, public_id)
+def _link(config: Mapping[str, Any], path: str, purpose: str, public_id: str, epoch: int,
+          consent_id: int | None = None) -> str:
+    token = tokens.make_token(config["SECRET_KEY"], purpose, public_id, epoch, consent_id)
     return f"{config['BASE_URL']}/{path}/{token}"
 
 
-def confirm_url(config: Mapping[str, Any], public_id: str) -> str:
-    """The double opt-in link (expires after 7 days)."""
-    return _link(config, "confirm", tokens.CONFIRM, public_id)
+def confirm_url(config: Mapping[str, Any], public_id: str, epoch: int = 0,
+                consent_id: int | None = None) -> str:
+    """The double opt-in link for one signup (its consent record); expires after 7 days."""
+    return _link(config, "confirm", tokens.CONFIRM, public_id, epoch, consent_id)
 
 
-def unsubscribe_url(config: Mapping[str, Any], public_id: str) -> str:
+def unsubscribe_url(config: Mapping[str, Any], public_id: str, epoch: int = 0) -> str:
     """The one-click unsubscribe address (List-Unsubscribe) and the footer link."""
-    return _link(config, "unsubscribe", tokens.UNSUBSCRIBE, public_id)
+    return _link(config, "unsubscribe", tokens.UNSUBSCRIBE, public_id, epoch)
 
 
-def preferences_url(config: Mapping[str, Any], public_id: str) -> str:
+def preferences_url(config: Mapping[str, Any], public_id: str, epoch: int = 0) -> str:
     """The preferences page of one subscriber."""
-    return _link(config, "preferences", tokens.PREFERENCES, public_id)
+    return _link(config, "preferences", tokens.PREFERENCES, public_id, epoch)

@@ -78,6 +78,7 @@ def test_base_url_follows_port_when_unset(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PORT", "8123")
     assert config.from_environment(str(tmp_path))["BASE_URL"] == "http://127.0.0.1:8123"
     monkeypatch.setenv("BASE_URL", "https://learn.calmhands.example/")
+    monkeypatch.setenv("SECRET_KEY", "a-deployed-key")  # on https a key must be given
     assert config.from_environment(str(tmp_path))["BASE_URL"] == "https://learn.calmhands.example"
 
 

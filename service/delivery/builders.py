@@ -47,6 +47,7 @@ class Batch:
     issues: dict[int, NewsletterIssue] = field(default_factory=dict)
     suppressed: set[str] = field(default_factory=set)  # addresses, among this batch's
     places: dict[int, Place] = field(default_factory=dict)  # "Lesson N of M", by lesson
+    signups: dict[int, int] = field(default_factory=dict)  # open consent id, by subscriber
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ def refusal(delivery: Delivery, batch: Batch) -> tuple[str, str] | None:
 def _addressee(config: Mapping[str, Any], subscriber: Subscriber) -> Addressee:
     return Addressee(
         subscriber.email, subscriber.first_name or "",
-        links.unsubscribe_url(config, subscriber.public_id),
-        links.preferences_url(config, subscriber.public_id),
+        links.unsubscribe_url(config, subscriber.public_id, subscriber.link_epoch or 0),
+        links.preferences_url(config, subscriber.public_id, subscriber.link_epoch or 0),
     )
 
 
@@ -112,7 +113,9 @@ def _issue_rendered(issue: NewsletterIssue, env: Env) -> Rendered:
 def _confirmation(delivery: Delivery, batch: Batch, env: Env) -> Built:
     person = batch.people[delivery.subscriber_id or 0]
     rendered = cached(("confirmation",), confirmation_content(env.clinic.name), env.clinic)
-    action = links.confirm_url(env.config, person.public_id)
+    # The link confirms the signup it was sent for: the newest consent not yet withdrawn.
+    action = links.confirm_url(env.config, person.public_id, person.link_epoch or 0,
+                               batch.signups.get(person.id))
     return Built(assemble(rendered, _addressee(env.config, person), env.sender, env.now,
                           action_url=action))
 

@@ -6,7 +6,7 @@ import queue
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from service.course.outline import course_places
@@ -15,14 +15,16 @@ from service.delivery.builders import Batch, Env, build, refusal
 from service.delivery.job import Job
 from service.mail.message import Outgoing
 from service.models import (
+    Consent,
     Delivery,
     DeliveryStatus,
     Lesson,
     LessonRevision,
+    MessageKind,
     NewsletterIssue,
     Subscriber,
 )
-from service.subscriptions.suppression import suppressed_among
+from service.subscriptions.suppression import Keys, suppressed_among
 
 CLAIM_BATCH = 50  # small: a killed pass strands few rows until their lease runs out
 AHEAD = 4  # messages composed ahead of the one being sent
@@ -58,7 +60,7 @@ def _revisions(session: Session, rows: list[Delivery]) -> tuple[dict[int, Lesson
     return published, drafts
 
 
-def load(session: Session, secret_key: str, ids: list[int]) -> tuple[list[Delivery], Batch]:
+def load(session: Session, secret_key: Keys, ids: list[int]) -> tuple[list[Delivery], Batch]:
     """The claimed rows, most urgent first, and everything they refer to."""
     rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(
         Delivery.lane, Delivery.next_attempt_at, Delivery.id)))
@@ -71,8 +73,21 @@ def load(session: Session, secret_key: str, ids: list[int]) -> tuple[list[Delive
     addresses = [p.email for p in people.values()] + [r.to_address for r in rows if r.to_address]
     suppressed = suppressed_among(session, secret_key, addresses)
     places = course_places(session) if published or drafts else {}
+    signups = _open_signups(session, {r.subscriber_id for r in rows
+                                      if r.kind == MessageKind.CONFIRMATION and r.subscriber_id})
     session.commit()
-    return rows, Batch(people, published, drafts, issues, suppressed, places)
+    return rows, Batch(people, published, drafts, issues, suppressed, places, signups)
+
+
+def _open_signups(session: Session, subscriber_ids: set[int]) -> dict[int, int]:
+    """Each subscriber's newest consent not withdrawn: what a confirmation link confirms."""
+    if not subscriber_ids:
+        return {}
+    found = session.execute(
+        select(Consent.subscriber_id, func.max(Consent.id))
+        .where(Consent.subscriber_id.in_(subscriber_ids), Consent.withdrawn_at.is_(None))
+        .group_by(Consent.subscriber_id))
+    return {subscriber_id: consent_id for subscriber_id, consent_id in found}
 
 
 def prepare_one(delivery: Delivery, batch: Batch, env: Env) -> Prepared:
@@ -116,7 +131,7 @@ def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event
                 claimed = store.claim(session, job.clock(), size, job.lanes)
                 if not claimed:
                     break
-                rows, batch = load(session, job.settings.secret_key, claimed)
+                rows, batch = load(session, job.settings.keys, claimed)
                 env = Env.from_config(job.config, job.clock())
                 for index, delivery in enumerate(rows):
                     item = None

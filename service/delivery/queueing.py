@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
@@ -47,6 +47,9 @@ from service.models import (
 )
 
 ALL_LANES = frozenset(Lane)
+# Confirmation emails one address may get in 24 hours, whatever asked for them (signup,
+# subscribe again, fresh links, an import): a stranger cannot flood someone's inbox.
+CONFIRMATIONS_PER_DAY = 3
 # An INSERT's row count is kept only when asked for (psycopg closes the cursor first).
 _COUNTED = {"preserve_rowcount": True}
 
@@ -70,10 +73,22 @@ def queue_transactional(
     if LANE_OF[kind] != Lane.TRANSACTIONAL or kind == MessageKind.TEST:
         raise ValueError(f"{kind} is not a transactional message to a subscriber")
     session.flush()  # the subscriber needs its id
+    if kind == MessageKind.CONFIRMATION and not may_confirm(session, subscriber, now):
+        return False
     statement = _insert(session).values(_row(
         kind, now, subscriber_id=subscriber.id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
     return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
+
+
+def may_confirm(session: Session, subscriber: Subscriber, now: datetime) -> bool:
+    """Whether this address is still under its daily cap of confirmation emails."""
+    if subscriber.id is None:
+        return True
+    sent = session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.subscriber_id == subscriber.id, Delivery.kind == MessageKind.CONFIRMATION,
+        Delivery.created_at > now - timedelta(days=1)))
+    return (sent or 0) < CONFIRMATIONS_PER_DAY
 
 
 def queue_test(

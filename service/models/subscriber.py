@@ -46,6 +46,8 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None]
     suppressed_at: Mapped[datetime | None]
     suppressed_reason: Mapped[str | None] = mapped_column(String(500))
+    # Part of every signed link; raising it ("log me out of all links") revokes them all.
+    link_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consents: Mapped[list[Consent]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan", passive_deletes=True,

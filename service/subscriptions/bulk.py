@@ -23,6 +23,7 @@ from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from service import config
 from service.course.schedule import next_slot
 from service.delivery.queueing import queue_transactional
 from service.errors import InvalidInput
@@ -219,7 +220,7 @@ def import_csv(app: Flask, path: str, now: datetime, progress: Progress | None =
     options = {
         "now": now, "zones": available_timezones(), "source": os.path.basename(path),
         "default_zone": app.config["CLINIC_TIMEZONE"], "send_confirmation": send_confirmation,
-        "secret_key": app.config["SECRET_KEY"],
+        "secret_key": config.signing_keys(app.config),
     }
     with app.app_context():
         for batch in _batches(path, layout):

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from service.delivery import enrolment
 from service.delivery.enrolment import Start
-from service.delivery.queueing import queue_transactional
+from service.delivery.queueing import may_confirm, queue_transactional
 from service.errors import InvalidToken
 from service.models import Consent, MessageKind, Subscriber, SubscriberStatus
 from service.subscriptions.consent import consent_text
-from service.subscriptions.suppression import is_suppressed
+from service.subscriptions.suppression import Keys, is_suppressed
+from service.tokens import Link
 
 # How the consent was given, by the form it came from (recorded with each consent).
 METHODS = {
@@ -98,7 +99,7 @@ def _queue_confirmation(
 
 def sign_up(
     session: Session, request: SignupRequest, now: datetime, default_timezone: str,
-    secret_key: str,
+    secret_key: Keys,
 ) -> None:
     """Record a signup and queue the right email; every outcome looks the same to the visitor.
 
@@ -125,6 +126,8 @@ def sign_up(
         key = f"already_subscribed:{subscriber.public_id}:{now:%Y-%m-%dT%H}"
         queue_transactional(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now, key=key)
         return
+    elif not may_confirm(session, subscriber, now):
+        return  # its confirmation emails for today are spent: change and record nothing
     else:
         if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
             _restart_as_pending(subscriber)
@@ -139,6 +142,8 @@ def subscribe_again(
 ) -> None:
     """The subscribe-again button after unsubscribing: a fresh confirmation, nothing else."""
     if subscriber.status in (SubscriberStatus.SUPPRESSED, SubscriberStatus.ACTIVE):
+        return
+    if not may_confirm(session, subscriber, now):
         return
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED:
         _restart_as_pending(subscriber)
@@ -166,12 +171,30 @@ def send_fresh_links(session: Session, email: str, now: datetime) -> None:
         queue_transactional(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now, key=key)
 
 
-def confirm(session: Session, subscriber: Subscriber, now: datetime) -> Start | None:
+def _signup_open(subscriber: Subscriber, link: Link) -> bool:
+    """Whether the signup a confirmation link was sent for still stands.
+
+    A link names its consent record; once that consent is withdrawn (the person left), the
+    link is spent, even if the same address signs up again later. A link signed before links
+    named their signup holds only while no consent was ever withdrawn.
+    """
+    if link.legacy or link.consent_id is None:
+        return all(c.withdrawn_at is None for c in subscriber.consents)
+    return any(c.id == link.consent_id and c.withdrawn_at is None for c in subscriber.consents)
+
+
+def confirm(
+    session: Session, subscriber: Subscriber, now: datetime, link: Link | None = None
+) -> Start | None:
     """Activate a pending subscriber and start their course; None if already confirmed.
 
     What the course start did (lesson 1 queued, waiting for a first lesson, or finished
     before) is returned so the page says only what is true.
     """
+    if link is not None and not _signup_open(subscriber, link):
+        raise InvalidToken(
+            "This confirmation link is no longer valid. Please sign up again on our page."
+        )
     if subscriber.status == SubscriberStatus.ACTIVE:
         return None
     if subscriber.status != SubscriberStatus.PENDING:

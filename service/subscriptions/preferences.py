@@ -103,28 +103,40 @@ def restart_course(session: Session, subscriber: Subscriber, now: datetime) -> N
     enrolment.restart(session, subscriber, now)
 
 
+def revoke_links(session: Session, subscriber: Subscriber) -> None:
+    """Switch off every link mailed so far: links carry the epoch, and it moves on.
+
+    Unsubscribe links still stop mail (see service/web/subscriber.py); nothing else opens.
+    """
+    subscriber.link_epoch += 1
+    session.flush()
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _columns(row: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every stored column of a row, JSON-ready: a new column is in the download by itself."""
+    values: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        if column.key in leave_out:
+            continue
+        value = getattr(row, column.key)
+        values[column.key] = _iso(value) if isinstance(value, datetime) else value
+    return values
+
+
 def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
-    """Everything we hold about one subscriber, as plain JSON-ready data."""
-    fields = (
-        "email", "first_name", "timezone", "send_hour", "weekdays_only", "status",
-        "course_enabled", "newsletter_enabled", "paused",
-    )
-    person: dict[str, Any] = {name: getattr(subscriber, name) for name in fields}
-    for name in ("paused_until", "created_at", "confirmed_at", "unsubscribed_at",
-                 "suppressed_at"):
-        person[name] = _iso(getattr(subscriber, name))
-    consents = [
-        {
-            "form": c.form, "text_version": c.text_version, "text": c.text, "method": c.method,
-            "submitted": c.submitted, "ip_address": c.ip_address, "given_at": _iso(c.given_at),
-            "confirmed_at": _iso(c.confirmed_at), "withdrawn_at": _iso(c.withdrawn_at),
-        }
-        for c in subscriber.consents
-    ]
+    """Everything we hold about one subscriber, as plain JSON-ready data.
+
+    Every column of their rows (only the internal row numbers that link them are left out):
+    the record with its public id and suppression reason, each consent, the course
+    enrolment and its progress, and each delivery with its Message-ID, SMTP reply and attempts.
+    """
+    person = _columns(subscriber, ("id",))
+    consents = [_columns(c, ("id", "subscriber_id")) for c in subscriber.consents]
+    enrolment_row = session.get(Enrolment, subscriber.id)
     rows = session.execute(
         select(Delivery, Lesson.slug, LessonRevision.number)
         .outerjoin(Lesson, Lesson.id == Delivery.lesson_id)
@@ -133,13 +145,14 @@ def export_data(session: Session, subscriber: Subscriber) -> dict[str, Any]:
         .order_by(Delivery.id)
     ).all()
     deliveries = [
-        {
-            "kind": d.kind, "lesson": slug, "revision": number, "status": d.status,
-            "sent_at": _iso(d.sent_at),
-        }
+        {**_columns(d, ("subscriber_id",)), "lesson": slug, "revision": number}
         for d, slug, number in rows
     ]
-    return {"subscriber": person, "consents": consents, "deliveries": deliveries}
+    return {
+        "subscriber": person, "consents": consents,
+        "enrolment": _columns(enrolment_row, ("subscriber_id",)) if enrolment_row else None,
+        "deliveries": deliveries,
+    }
 
 
 def erase(session: Session, subscriber: Subscriber, now: datetime) -> Erasure:

@@ -3,14 +3,18 @@
 A suppression row holds HMAC-SHA256(key, normalised address), the key derived from
 SECRET_KEY: the same address always finds its row, yet the table reads back as no
 address (a plain hash of an address can be reversed by hashing a list of addresses).
-Changing SECRET_KEY forgets every suppression, as it invalidates every link.
+
+Key rotation: rows are written under SECRET_KEY and looked up under SECRET_KEY and every
+SECRET_KEY_FALLBACKS key, so rotating keeps every suppression while the old key stays a
+fallback. A row found under an old key is stored again under the current one, so addresses
+that come by again are carried over; retiring an old key forgets only the rows never seen since.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -32,24 +36,48 @@ def address_hash(secret_key: str, email: str) -> str:
     return hmac.new(_key(secret_key), address, hashlib.sha256).hexdigest()
 
 
-def is_suppressed(session: Session, secret_key: str, email: str) -> bool:
+Keys = str | Sequence[str]  # SECRET_KEY, or SECRET_KEY then its fallbacks
+
+
+def _keys(keys: Keys) -> list[str]:
+    return [keys] if isinstance(keys, str) else list(keys)
+
+
+def is_suppressed(session: Session, keys: Keys, email: str) -> bool:
     """Whether this address was refused for good, even by a subscriber since erased."""
-    return session.get(Suppression, address_hash(secret_key, email)) is not None
+    return bool(suppressed_among(session, keys, [email]))
 
 
-def suppressed_among(session: Session, secret_key: str, emails: Iterable[str]) -> set[str]:
-    """Those of `emails` that are suppressed (one query for a batch)."""
-    hashes = {address_hash(secret_key, email): email for email in emails}
+def suppressed_among(session: Session, keys: Keys, emails: Iterable[str]) -> set[str]:
+    """Those of `emails` that are suppressed under any key (one query for a batch)."""
+    all_keys = _keys(keys)
+    emails = list(emails)
+    hashes = {address_hash(key, email): (email, key) for key in all_keys for email in emails}
     if not hashes:
         return set()
-    found = session.scalars(
-        select(Suppression.address_hash).where(Suppression.address_hash.in_(list(hashes)))
-    )
-    return {hashes[value] for value in found}
+    found = list(session.execute(
+        select(Suppression.address_hash, Suppression.reason, Suppression.created_at)
+        .where(Suppression.address_hash.in_(list(hashes)))
+    ))
+    current = {hashes[row.address_hash][0] for row in found
+               if hashes[row.address_hash][1] == all_keys[0]}
+    for row in found:  # found under an old key only: keep it under the current key too
+        email = hashes[row.address_hash][0]
+        if email not in current:
+            _insert_hash(session, address_hash(all_keys[0], email), row.reason, row.created_at)
+            current.add(email)
+    return current
+
+
+def _insert_hash(session: Session, value: str, reason: str, at: datetime) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Suppression).values(
+        address_hash=value, reason=reason, created_at=at,
+    ).on_conflict_do_nothing(index_elements=["address_hash"]))
 
 
 def suppress(
-    session: Session, secret_key: str, subscriber_id: int, code: int | None, reply: str,
+    session: Session, keys: Keys, subscriber_id: int, code: int | None, reply: str,
     now: datetime,
 ) -> None:
     """The mailbox was refused for good: remember it, mark the subscriber, cancel the queue.
@@ -59,11 +87,8 @@ def suppress(
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Suppression).values(
-        address_hash=address_hash(secret_key, subscriber.email),
-        reason=summary(code, reply)[:40], created_at=now,
-    ).on_conflict_do_nothing(index_elements=["address_hash"]))
+    _insert_hash(session, address_hash(_keys(keys)[0], subscriber.email),
+                 summary(code, reply)[:40], now)
     subscriber.status = SubscriberStatus.SUPPRESSED
     subscriber.suppressed_at = now
     subscriber.suppressed_reason = f"{code} {reply}"[:500] if code else reply[:500]

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
+from service.config import signing_keys
+from service.errors import InvalidToken
 from service.extensions import db, limiter
 from service.models import Subscriber
 from service.subscriptions import operations
@@ -45,10 +47,29 @@ def limited(view: Any) -> Any:
     )(view)
 
 
+REVOKED = ("This link was switched off when you logged out of all links. Please use the "
+           "link in a newer email from us.")
+
+
+def link_from(token: str, purpose: str) -> tuple[Subscriber, tokens.Link]:
+    """The subscriber a signed, current link names, and the link; InvalidToken otherwise."""
+    link = tokens.read_link(signing_keys(current_app.config), purpose, token)
+    subscriber = operations.find_by_public_id(db.session(), link.public_id)
+    if link.epoch != subscriber.link_epoch:
+        raise InvalidToken(REVOKED)
+    return subscriber, link
+
+
 def subscriber_from(token: str, purpose: str) -> Subscriber:
     """The subscriber a signed link names; InvalidToken/ExpiredToken otherwise."""
-    public_id = tokens.read_token(current_app.config["SECRET_KEY"], purpose, token)
-    return operations.find_by_public_id(db.session(), public_id)
+    return link_from(token, purpose)[0]
+
+
+def personal_token(subscriber: Subscriber, purpose: str) -> str:
+    """A fresh link token for this subscriber, signed with the current key and epoch."""
+    return tokens.make_token(
+        current_app.config["SECRET_KEY"], purpose, subscriber.public_id, subscriber.link_epoch
+    )
 
 
 def commit_with_retry(work: Callable[[], T]) -> T:

@@ -9,11 +9,19 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
+from service.config import signing_keys
 from service.extensions import csrf, db
 from service.models import utcnow
 from service.subscriptions import consent, operations, typos
+from service.subscriptions.consent import consent_page
 from service.subscriptions.validation import FormErrors, is_ticked, read_signup
-from service.web.common import commit_with_retry, limited, subscriber_from
+from service.web.common import (
+    commit_with_retry,
+    limited,
+    link_from,
+    personal_token,
+    subscriber_from,
+)
 
 bp = Blueprint("public", __name__)
 
@@ -34,11 +42,13 @@ def _form_context(form_name: str, action: str) -> dict[str, Any]:
 def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRequest:
     """Validate the fields (FormErrors lists every problem) and describe the signup."""
     email, name, version = read_signup(data, consent.CONSENT_TEXTS.keys(), consent.CURRENT)
-    submitted = {
+    submitted: dict[str, Any] = {
         "email": email, "first_name": name, "form": form_name, "consent": True,
-        "consent_version": version, "user_agent": request.user_agent.string[:300],
-        "origin": (request.headers.get("Origin") or request.referrer or "")[:300],
+        "consent_version": version, "page": consent_page(request.headers.get("Origin"),
+                                                         request.referrer),
     }
+    if current_app.config["STORE_SIGNUP_USER_AGENT"]:
+        submitted["user_agent"] = request.user_agent.string[:300]
     ip = request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None
     return operations.SignupRequest(email, name, form_name, version, submitted, ip)
 
@@ -46,7 +56,7 @@ def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRe
 def _sign_up(signup: operations.SignupRequest) -> None:
     at = utcnow()
     timezone = current_app.config["CLINIC_TIMEZONE"]
-    secret = current_app.config["SECRET_KEY"]
+    secret = signing_keys(current_app.config)
     commit_with_retry(lambda: operations.sign_up(db.session(), signup, at, timezone, secret))
 
 
@@ -185,13 +195,13 @@ def confirm_page(token: str) -> str:
 @csrf.exempt  # the signed token in the URL is the protection
 def confirm(token: str) -> str:
     """Confirm the address, start the course, and say truly what comes next."""
-    subscriber = subscriber_from(token, tokens.CONFIRM)
-    start = operations.confirm(db.session(), subscriber, utcnow())
+    subscriber, link = link_from(token, tokens.CONFIRM)
+    start = operations.confirm(db.session(), subscriber, utcnow(), link)
     db.session.commit()
-    secret = current_app.config["SECRET_KEY"]
-    prefs = tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
-    return render_template("confirmed.html", preferences_token=prefs,
-                           start=start.value if start else "already")
+    if start is None:  # a replayed link: it confirms, it does not hand out another link
+        return render_template("confirmed.html", preferences_token=None, start="already")
+    prefs = personal_token(subscriber, tokens.PREFERENCES)
+    return render_template("confirmed.html", preferences_token=prefs, start=start.value)
 
 
 def _limit_page(error: HTTPException) -> tuple[Any, int]:

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.wrappers import Response as BaseResponse
 
 from service import tokens
+from service.config import signing_keys
 from service.course.schedule import held_until, week_from
+from service.errors import InvalidToken
 from service.extensions import csrf, db
 from service.models import Subscriber, SubscriberStatus, utcnow
 from service.subscriptions import consent, operations, preferences
@@ -17,7 +19,7 @@ from service.subscriptions.preferences import Scope
 from service.subscriptions.progress import course_progress, describe
 from service.subscriptions.timezones import day, hour_labels, zone_choices
 from service.subscriptions.validation import FieldError, parse_preferences, require_consent
-from service.web.common import subscriber_from
+from service.web.common import personal_token, subscriber_from
 
 bp = Blueprint("subscriber", __name__)
 
@@ -35,8 +37,19 @@ def _private(response: Response) -> Response:
 
 
 def _preferences_token(subscriber: Subscriber) -> str:
-    secret = current_app.config["SECRET_KEY"]
-    return tokens.make_token(secret, tokens.PREFERENCES, subscriber.public_id)
+    return personal_token(subscriber, tokens.PREFERENCES)
+
+
+def _unsubscribe_link(token: str, *, any_age: bool) -> tuple[Subscriber | None, bool]:
+    """The subscriber an unsubscribe link names (None if erased), and whether it is current.
+
+    A revoked link (older epoch) still stops mail, as the law and RFC 8058 want of every
+    unsubscribe link ever mailed; it opens nothing else (no preferences link on the page after).
+    """
+    keys = signing_keys(current_app.config)
+    link = tokens.read_link(keys, tokens.UNSUBSCRIBE, token, any_age=any_age)
+    subscriber = operations.find_by_public_id_or_none(db.session(), link.public_id)
+    return subscriber, subscriber is not None and link.epoch == subscriber.link_epoch
 
 
 def _state(subscriber: Subscriber) -> dict[str, Any]:
@@ -58,11 +71,13 @@ def _state(subscriber: Subscriber) -> dict[str, Any]:
 
 
 def _left_page(
-    subscriber: Subscriber, scope: str, error: str | None = None, token: str | None = None
+    subscriber: Subscriber, scope: str, error: str | None = None, token: str | None = None,
+    current: bool = True,
 ) -> tuple[str, int]:
     page = render_template(
         "unsubscribed.html", scope=scope, subscriber=subscriber, consent_error=error,
-        preferences_token=_preferences_token(subscriber), state=_state(subscriber),
+        preferences_token=_preferences_token(subscriber) if current else None,
+        state=_state(subscriber),
         consent_text=consent.consent_text(consent.CURRENT), token=token,
     )
     return page, 400 if error else 200
@@ -71,9 +86,11 @@ def _left_page(
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> str | tuple[str, int]:
     """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
-    subscriber = subscriber_from(token, tokens.UNSUBSCRIBE)
+    subscriber, current = _unsubscribe_link(token, any_age=False)
+    if subscriber is None:
+        raise InvalidToken("This link no longer works: we hold no data for it.")
     if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED):
-        return _left_page(subscriber, Scope.ALL)
+        return _left_page(subscriber, Scope.ALL, current=current)
     can_pause = subscriber.is_active and subscriber.course_enabled and not subscriber.paused
     return render_template(
         "unsubscribe.html", token=token, subscriber=subscriber, can_pause=can_pause,
@@ -90,9 +107,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
 
     A genuine link of any age works: an unsubscribe must never fail because the mail is old.
     """
-    secret = current_app.config["SECRET_KEY"]
-    public_id = tokens.read_token_any_age(secret, tokens.UNSUBSCRIBE, token)
-    subscriber = operations.find_by_public_id_or_none(db.session(), public_id)
+    subscriber, current = _unsubscribe_link(token, any_age=True)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
     now = utcnow()
@@ -108,7 +123,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
     else:
         preferences.unsubscribe(db.session(), subscriber, Scope(choice), now)
     db.session.commit()
-    return _left_page(subscriber, str(choice), token=token)
+    return _left_page(subscriber, str(choice), token=token, current=current)
 
 
 @bp.post("/preferences/<token>/subscribe-again")
@@ -157,9 +172,7 @@ def _preferences_page(
         paused_until=progress.paused_until and day(progress.paused_until, subscriber.timezone,
                                                    locale),
         consent_text=consent.consent_text(consent.CURRENT),
-        unsubscribe_token=tokens.make_token(
-            current_app.config["SECRET_KEY"], tokens.UNSUBSCRIBE, subscriber.public_id
-        ),
+        unsubscribe_token=personal_token(subscriber, tokens.UNSUBSCRIBE),
     )
 
 
@@ -233,6 +246,17 @@ def download_data(token: str) -> Response:
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
+
+
+@bp.post("/preferences/<token>/log-out")
+def log_out_everywhere(token: str) -> str:
+    """Switch off every link we ever sent (and this one); a fresh link comes by email."""
+    subscriber = subscriber_from(token, tokens.PREFERENCES)
+    preferences.revoke_links(db.session(), subscriber)
+    operations.send_fresh_links(db.session(), subscriber.email, utcnow())
+    db.session.commit()
+    mailed = subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING)
+    return render_template("logged_out.html", email=subscriber.email, mailed=mailed)
 
 
 @bp.get("/preferences/<token>/delete")

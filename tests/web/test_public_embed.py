@@ -63,7 +63,7 @@ def test_the_pasted_form_signs_up_without_a_cookie_or_token(
     bo = subscriber(mail_app, "bo@example.com")
     assert bo.status == SubscriberStatus.PENDING
     assert bo.consents[0].form == "embedded-form"
-    assert bo.consents[0].submitted["origin"] == CLINIC_SITE
+    assert bo.consents[0].submitted["page"] == CLINIC_SITE
     assert link_in(smtp_server.messages_to("bo@example.com")[0], "confirm")
 
 
