@@ -132,6 +132,10 @@ def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         in ("1", "true", "yes"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
+        # The rate-limit store down must not take signups down: limit in memory meanwhile,
+        # and log it (Flask-Limiter logs "Failed to rate limit. Swallowing error").
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }

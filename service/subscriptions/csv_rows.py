@@ -183,7 +183,7 @@ def parse_row(row: Mapping[str, str], zones: Set[str], default_zone: str,
         raise InvalidInput("no email address")
     try:
         email = normalise_email(raw_email)
-        name = clean_first_name(plain(row.get("first_name", "")))
+        name = clean_first_name(plain(row.get("first_name", "")), public=False)
     except InvalidInput as error:
         raise InvalidInput(f"{raw_email!r}: {error}") from error
     zone = row.get("timezone", "").strip() or default_zone

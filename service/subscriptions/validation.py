@@ -14,6 +14,11 @@ MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 60
 # Control characters (CR and LF among them) could split a mail header; `<` and `>` are markup.
 _FORBIDDEN_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f<>]")
+# A name is greeted in clinic-branded mail and shown in its To header: no link, no address.
+_LINK_IN_NAME = re.compile(
+    r"@|://|www\.|\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|ru|cn|xyz|top|me|ly|link|"
+    r"click|app|site|online|shop|us|uk|de)\b", re.IGNORECASE)
+_MARKUP_IN_NAME = re.compile(r"[<>{}\[\]]|&#?\w+;")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TICKED = frozenset({"on", "yes", "true", "1", "y"})  # what a ticked box may send
 _HOUR = re.compile(r"[0-9]{1,2}")
@@ -58,8 +63,12 @@ def normalise_email(raw: str) -> str:
     return normalised
 
 
-def clean_first_name(raw: str | None) -> str:
-    """Return the first name stripped (may be empty) or raise FieldError."""
+def clean_first_name(raw: str | None, *, public: bool = True) -> str:
+    """Return the first name stripped (may be empty) or raise FieldError.
+
+    A name typed by the public (signup, preferences) may hold no link, address or markup;
+    the clinic's own CSV import is checked only for what could break a header or a page.
+    """
     name = (raw or "").strip()
     if len(name) > MAX_NAME_LENGTH:
         raise FieldError(
@@ -69,6 +78,11 @@ def clean_first_name(raw: str | None) -> str:
         raise FieldError(
             "first_name",
             "Your first name cannot contain line breaks, hidden characters, or the signs < and >.",
+        )
+    if public and (_LINK_IN_NAME.search(name) or _MARKUP_IN_NAME.search(name)):
+        raise FieldError(
+            "first_name",
+            "Please enter only your first name: no web or email address, and no code.",
         )
     return name
 

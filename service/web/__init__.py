@@ -12,7 +12,7 @@ from service.delivery.store import current_hold
 from service.errors import ExpiredToken, ServiceError
 from service.extensions import db
 from service.models import utcnow
-from service.web import access_log
+from service.web import access_log, input_guard, security_headers
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(course_pages_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
+    input_guard.init_app(app)
+    security_headers.init_app(app)
     app.register_error_handler(ExpiredToken, expired_page)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)

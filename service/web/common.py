@@ -19,6 +19,7 @@ from service.errors import InvalidToken
 from service.extensions import db, limiter
 from service.models import Subscriber
 from service.subscriptions import operations
+from service.subscriptions.validation import FieldError, normalise_email
 
 T = TypeVar("T")
 
@@ -35,7 +36,12 @@ def _address_key() -> str:
     except HTTPException:  # e.g. a body over MAX_CONTENT_LENGTH: the view answers 413
         raw = None
     if isinstance(raw, str) and raw.strip():
-        return "address:" + raw.strip().lower()[:320]
+        # The address as it would be stored: full-width letters, ideographic dots and
+        # upper case spell one mailbox, so they share one limit.
+        try:
+            return "address:" + normalise_email(raw)
+        except FieldError:
+            return "address:" + raw.strip().lower()[:320]
     return "ip:" + (request.remote_addr or "unknown")
 
 

@@ -209,7 +209,10 @@ def test_a_megabyte_post_gets_a_friendly_413(mail_app: Flask, web: FlaskClient) 
 def test_no_header_or_recipient_can_be_added_through_the_form(
     mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
 ) -> None:
-    sign_up(web, "ann@example.com", 'Ann, "Bcc" victim@example.com')
+    # A name with an address in it is refused outright; one with quotes and commas is kept
+    # as a display name, never as another recipient.
+    assert sign_up(web, "ann@example.com", 'Ann, "Bcc" victim@example.com').status_code == 400
+    sign_up(web, "ann@example.com", 'Ann, "Bcc" victim')
     [received] = smtp_server.handler.received
     assert received.envelope_to == ["ann@example.com"]
     message = received.message

@@ -1,0 +1,96 @@
+"""Malformed requests get a 400 with a clear message before any view reads them.
+
+Werkzeug and Flask leave a few inputs to fail late, as 500s: text with an unpaired UTF-16
+surrogate (valid in a JSON escape or a percent-encoded form, yet no database or mail
+header can hold it), JSON nested deep enough to exhaust Python's recursion, and a
+multipart part without a field name (Flask-WTF's CSRF check trips over it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
+
+MAX_JSON_DEPTH = 20  # a signup is one flat object; nothing we accept nests at all
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class MalformedRequest(BadRequest):
+    """A 400 whose description says what was wrong, shown on the error page or as JSON."""
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _depth_and_texts(value: Any, depth: int = 0) -> tuple[int, list[str]]:
+    """How deep `value` nests, and every string in it (keys too), without recursing."""
+    deepest, texts, stack = depth, [], [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            break
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            texts.extend(str(key) for key in item)
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return deepest, texts
+
+
+def _check_json() -> None:
+    raw = request.get_data(cache=True)
+    try:
+        value = json.loads(raw)
+    except RecursionError as error:
+        raise MalformedRequest("The JSON is nested far too deep for a signup.") from error
+    except ValueError:
+        return  # the view answers "send a JSON object" for JSON that does not parse
+    depth, texts = _depth_and_texts(value)
+    if depth > MAX_JSON_DEPTH:
+        raise MalformedRequest("The JSON is nested far too deep for a signup.")
+    if any(_has_surrogate(text) for text in texts):
+        raise MalformedRequest("The text contains an invalid character (a lone surrogate).")
+
+
+def _check_form() -> None:
+    try:
+        form, files = request.form, request.files
+    except ValueError as error:  # a multipart body werkzeug cannot read
+        raise MalformedRequest("The form data could not be read. Please send it again.") from error
+    for key in [*form.keys(), *files.keys()]:
+        if not isinstance(key, str) or not key:
+            raise MalformedRequest("The form data has a part without a field name.")
+        if _has_surrogate(key):
+            raise MalformedRequest("The form contains an invalid character.")
+    for value in form.values():
+        if _has_surrogate(value):
+            raise MalformedRequest(
+                "The form contains an invalid character (a lone surrogate). Please retype it.")
+
+
+def _check() -> None:
+    for key, value in request.args.items(multi=True):
+        if _has_surrogate(key) or _has_surrogate(value):
+            raise MalformedRequest("The address contains an invalid character.")
+    if request.method not in WRITES:
+        return
+    if request.is_json:
+        _check_json()
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        _check_form()
+
+
+def init_app(app: Flask) -> None:
+    """Check every request first (before CSRF, which reads the form too)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _check)
