@@ -132,6 +132,8 @@ def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         in ("1", "true", "yes"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
+        # A self-hosted proof of work on the public signup forms (service/web/challenge.py).
+        "SIGNUP_CHALLENGE": env.get("SIGNUP_CHALLENGE", "").lower() in ("1", "on", "true", "yes"),
         # The rate-limit store down must not take signups down: limit in memory meanwhile,
         # and log it (Flask-Limiter logs "Failed to rate limit. Swallowing error").
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -16,6 +16,7 @@ from service.web import access_log, input_guard, security_headers
 
 
 def init_app(app: Flask) -> None:
+    from service.web.challenge import bp as challenge_bp
     from service.web.clinic_logo import bp as clinic_logo_bp
     from service.web.course_pages import bp as course_pages_bp
     from service.web.fresh import bp as fresh_bp
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     from service.web.subscriber import bp as subscriber_bp
 
     app.register_blueprint(clinic_logo_bp)
+    app.register_blueprint(challenge_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(subscriber_bp)
     app.register_blueprint(fresh_bp)
@@ -44,6 +46,7 @@ def init_app(app: Flask) -> None:
             "clinic_address": app.config["CLINIC_POSTAL_ADDRESS"],
             "clinic_phone": app.config["CLINIC_PHONE"],
             "booking_url": app.config["CLINIC_BOOKING_URL"],
+            "signup_challenge": bool(app.config.get("SIGNUP_CHALLENGE")),
         }
 
 

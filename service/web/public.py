@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from service.models import utcnow
 from service.subscriptions import consent, operations, typos
 from service.subscriptions.consent import consent_page
 from service.subscriptions.validation import FormErrors, is_ticked, read_signup
+from service.web import challenge
 from service.web.common import (
     commit_with_retry,
     limited,
@@ -53,6 +55,12 @@ def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRe
     return operations.SignupRequest(email, name, form_name, version, submitted, ip)
 
 
+def _require_challenge(answer: object) -> None:
+    """With SIGNUP_CHALLENGE on, a signup must carry a solved proof of work."""
+    if challenge.enabled() and not challenge.solved(answer, time.time()):
+        raise FormErrors({challenge.FIELD: challenge.UNSOLVED})
+
+
 def _sign_up(signup: operations.SignupRequest) -> None:
     at = utcnow()
     timezone = current_app.config["CLINIC_TIMEZONE"]
@@ -84,6 +92,7 @@ def _form_signup(form_name: str, action: str) -> tuple[str, int]:
     context = _form_context(form_name, action)
     try:
         signup = _read_signup(data, form_name)
+        _require_challenge(request.form.get(challenge.FIELD))
     except FormErrors as error:
         page = render_template(
             "signup.html", values=values, errors=error.errors, suggestion=None, **context
@@ -178,6 +187,7 @@ def _json_signup() -> tuple[dict[str, Any], int]:
         return {"status": "ok", "message": CHECK_INBOX}, 200
     try:
         signup = _read_signup(data, "json")
+        _require_challenge(data.get(challenge.FIELD))
     except FormErrors as error:
         return {"error": "invalid", "message": error.message, "errors": error.errors}, 400
     _sign_up(signup)
