@@ -128,7 +128,11 @@ def worker(env: dict[str, str]) -> Iterator[None]:
         yield
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # still waiting on the silent server: SMTP_TIMEOUT
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
 
 
 def stored(app_uri: str) -> tuple[int, int, int]:
@@ -169,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
             with Sink() as sink, worker({**env, "SMTP_URL": sink.url}):
                 healthy = wrk(base + "/healthz", max(5, seconds // 4), 4)
             with HungServer() as hung, worker({**env, "SMTP_URL": hung.url,
-                                               "SMTP_TIMEOUT": "600"}):
+                                               "SMTP_TIMEOUT": "120"}):
                 hanging = wrk(base + "/healthz", max(5, seconds // 4), 4)
     print_report(seconds, args.connections, bare, ours, people, bare_rows, mails, healthy,
                  hanging)
