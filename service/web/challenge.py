@@ -16,7 +16,7 @@ import secrets
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from service.extensions import limiter
 
@@ -81,7 +81,7 @@ def solved(answer: object, now: float) -> bool:
 @bp.get("/challenge.json")
 def new() -> Response:
     """A challenge for one signup; CORS for the clinic's site, whose pasted form asks too."""
-    response = current_app.json.response(new_challenge(time.time()))
+    response = jsonify(new_challenge(time.time()))
     response.headers["Cache-Control"] = "no-store"
     origin = request.headers.get("Origin")
     if origin and origin in current_app.config["ALLOWED_ORIGINS"]:
