@@ -70,8 +70,6 @@ def _half_a_body(port: int) -> socket.socket:
     return client
 
 
-@pytest.mark.xfail(strict=True, reason="fault 4: sync workers: two slow clients block every "
-                                       "page until gunicorn's timeout")
 def test_slow_clients_do_not_freeze_the_site(gunicorn: str) -> None:
     port = int(gunicorn.rsplit(":", 1)[1])
     slow = [_half_a_body(port) for _ in range(4)]

@@ -113,15 +113,9 @@ def test_fresh_links_go_only_to_a_stored_address(site: Target, email: str, kind:
     _check(site, site.deliver())
 
 
-UNREFUSED = pytest.mark.xfail(strict=True, reason="fault 2: a name with a URL or an @ is kept, "
-                                                  "and greets the patient in clinic mail")
-CLINIC_LOOKING = [
-    pytest.param("Refund ready! Claim at https://attacker.example", marks=UNREFUSED),
-    pytest.param("win@attacker.example", marks=UNREFUSED),
-    pytest.param("www.attacker.example", marks=UNREFUSED),
-    pytest.param("Ann http://x.example", marks=UNREFUSED),
-    "<b>Ann</b>", "Ann <https://x.example>",
-]
+CLINIC_LOOKING = ["Refund ready! Claim at https://attacker.example", "win@attacker.example",
+                  "www.attacker.example", "Ann http://x.example", "<b>Ann</b>",
+                  "Ann <https://x.example>"]
 
 
 @pytest.mark.parametrize("route", ["embed", "json"])
