@@ -6,6 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from service.course.cli import lessons_cli
     from service.delivery.cli import dispatch_command, subscribers_cli, worker_command
+    from service.staff.cli import staff_cli
 
-    for command in (lessons_cli, dispatch_command, worker_command, subscribers_cli):
+    for command in (lessons_cli, dispatch_command, worker_command, subscribers_cli, staff_cli):
         app.cli.add_command(command)

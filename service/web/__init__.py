@@ -12,11 +12,13 @@ from service.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    from service.web import admin
     from service.web.public import bp as public_bp
     from service.web.subscriber import bp as subscriber_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(subscriber_bp)
+    admin.init_app(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)

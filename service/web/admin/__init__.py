@@ -1,0 +1,86 @@
+"""The staff admin at /admin: one blueprint, `admin`, with a view module per area.
+
+How to add an area (a view module in this package):
+
+    from service.web.admin import bp
+    from service.web.admin.access import role_required
+
+    @bp.route("/things")
+    @role_required()                      # any staff; or role_required("reviewer", "owner")
+    def things() -> str: ...
+
+then import the module in `_VIEW_MODULES` below and, for a menu entry, add a `NavItem` to
+`NAV`. Templates extend "admin/base.html" (blocks `title` and `content`); a POST form uses a
+form from `forms.py` (CSRF) and, for single buttons, `action_button` from admin/_macros.html.
+A change records itself with `service.models.record(db.session, current_user, action,
+target, before, after)` before the request's one commit.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app
+from flask_login import current_user
+
+from service.extensions import login_manager
+from service.models import StaffRole
+from service.web.admin import access, formatting
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(access.require_login)
+bp.after_request(access.private_headers)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: frozenset[StaffRole] = access.ALL_ROLES
+
+
+NAV = [
+    NavItem("admin.dashboard", "Dashboard"),
+    NavItem("admin.subscribers", "Patients"),
+    NavItem("admin.lessons", "Lessons"),
+    NavItem("admin.review_queue", "Reviews"),
+    NavItem("admin.outbox", "Dev outbox"),
+    NavItem("admin.staff_list", "Staff", frozenset({StaffRole.OWNER})),
+    NavItem("admin.audit_log", "Audit log", frozenset({StaffRole.OWNER})),
+]
+
+_VIEW_MODULES = (
+    "auth", "dashboard", "subscribers", "patient", "bulk", "staff", "audit", "outbox",
+    "lessons",
+)
+
+
+@bp.app_context_processor
+def _admin_nav() -> dict[str, object]:
+    """The menu entries that exist and that the logged-in role may open."""
+    if not current_user.is_authenticated:
+        return {"admin_nav": []}
+    items = [
+        item for item in NAV
+        if item.endpoint in current_app.view_functions and current_user.role in item.roles
+    ]
+    return {"admin_nav": items}
+
+
+def init_app(app: Flask) -> None:
+    """Load every view module, register the blueprint, and set up staff sessions."""
+    for name in _VIEW_MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise  # a real import error inside the module
+    if "admin" not in app.blueprints:
+        app.register_blueprint(bp)
+    formatting.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config.setdefault("ADMIN_IDLE_MINUTES", 30)
