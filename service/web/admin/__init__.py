@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, request
 from flask_login import current_user
 
 from service.extensions import login_manager
@@ -84,3 +84,12 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("ADMIN_IDLE_MINUTES", 30)
+    app.config.setdefault("ADMIN_UPLOAD_LIMIT", 20 * 1024 * 1024)
+    # Before CSRFProtect reads the form: a CSV upload may exceed the site-wide body limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
+
+
+def _upload_limit() -> None:
+    """Let logged-in staff upload a CSV larger than MAX_CONTENT_LENGTH."""
+    if request.endpoint == "admin.subscribers_import" and current_user.is_authenticated:
+        request.max_content_length = int(current_app.config["ADMIN_UPLOAD_LIMIT"])

@@ -16,14 +16,15 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from service.models import StaffRole
 
 ROLE_CHOICES = [
-    (StaffRole.EDITOR.value, "Editor: writes lessons, follows patients"),
-    (StaffRole.REVIEWER.value, "Reviewer: a clinician who signs off lessons"),
-    (StaffRole.OWNER.value, "Owner: everything, and manages staff"),
+    SelectChoice(StaffRole.EDITOR.value, "Editor: writes lessons, follows patients"),
+    SelectChoice(StaffRole.REVIEWER.value, "Reviewer: a clinician who signs off lessons"),
+    SelectChoice(StaffRole.OWNER.value, "Owner: everything, and manages staff"),
 ]
 
 
