@@ -69,9 +69,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entry_staff_id'), ['staff_id'], unique=False)
 
     # The lesson editor's columns (lesson, lesson_revision) go below this line.
+    with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
+
+    # Revisions that exist already were all published by `lessons import`.
+    with op.batch_alter_table('lesson_revision', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sa.String(length=12), nullable=False, server_default='published'))
+        batch_op.add_column(sa.Column('author_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reviewer_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('review_comment', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('review_credit', sa.String(length=300), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('restored_from', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_lesson_revision_author_id_staff'), 'staff', ['author_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_lesson_revision_reviewer_id_staff'), 'staff', ['reviewer_id'], ['id'], ondelete='SET NULL')
+    with op.batch_alter_table('lesson_revision', schema=None) as batch_op:
+        batch_op.alter_column('status', server_default=None)
+        batch_op.alter_column('review_comment', server_default=None)
+        batch_op.alter_column('review_credit', server_default=None)
+
+    # A test send goes to a staff address, not to a subscriber.
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('to_address', sa.String(length=254), nullable=True))
+        batch_op.alter_column('subscriber_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    op.execute("DELETE FROM delivery WHERE subscriber_id IS NULL")
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.alter_column('subscriber_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('to_address')
+
+    with op.batch_alter_table('lesson_revision', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_lesson_revision_reviewer_id_staff'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_lesson_revision_author_id_staff'), type_='foreignkey')
+        batch_op.drop_column('restored_from')
+        batch_op.drop_column('review_credit')
+        batch_op.drop_column('review_comment')
+        batch_op.drop_column('approved_at')
+        batch_op.drop_column('reviewed_at')
+        batch_op.drop_column('reviewer_id')
+        batch_op.drop_column('submitted_at')
+        batch_op.drop_column('author_id')
+        batch_op.drop_column('status')
+
+    with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.drop_column('retired_at')
+
     # The lesson editor's columns are dropped above this line.
 
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:

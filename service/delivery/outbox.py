@@ -199,7 +199,8 @@ def record_suppressed(session: Session, delivery: Delivery, reply: str, now: dat
             smtp_reply=reply[:500], claimed_at=None,
         )
     )
-    suppress_subscriber(session, delivery.subscriber_id, reply, now)
+    if delivery.subscriber_id is not None:
+        suppress_subscriber(session, delivery.subscriber_id, reply, now)
     session.commit()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from service.delivery import outbox
-from service.mail.compose import compose
+from service.mail.compose import compose, compose_test
 from service.mail.message import Outgoing
 from service.models import (
     Delivery,
@@ -40,14 +40,17 @@ class Prepared:
     closed: tuple[str, str] | None = None  # (final status, reason)
 
 
-def _load(session: Session, ids: list[int]) -> tuple[list[Delivery], dict[int, Subscriber],
-                                                       dict[int, LessonRevision]]:
-    """The claimed rows, their subscribers and the lessons' revisions published right now."""
+def _load(session: Session, ids: list[int]) -> tuple[
+    list[Delivery], dict[int, Subscriber], dict[int, LessonRevision], dict[int, LessonRevision]
+]:
+    """The claimed rows, their subscribers, the lessons' revisions published right now, and
+    the revisions test sends name."""
     rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(
         Delivery.next_attempt_at, Delivery.id)))
     people = {s.id: s for s in session.scalars(
-        select(Subscriber).where(Subscriber.id.in_({r.subscriber_id for r in rows})))}
-    lesson_ids = {r.lesson_id for r in rows if r.lesson_id}
+        select(Subscriber).where(Subscriber.id.in_({r.subscriber_id for r in rows
+                                                   if r.subscriber_id})))}
+    lesson_ids = {r.lesson_id for r in rows if r.lesson_id and r.kind != MessageKind.TEST}
     revisions: dict[int, LessonRevision] = {}
     if lesson_ids:
         for revision in session.scalars(
@@ -55,11 +58,17 @@ def _load(session: Session, ids: list[int]) -> tuple[list[Delivery], dict[int, S
             .options(joinedload(LessonRevision.lesson))
             .join(Lesson, and_(Lesson.id == LessonRevision.lesson_id,
                                Lesson.published_number == LessonRevision.number))
-            .where(Lesson.id.in_(lesson_ids))
+            .where(Lesson.id.in_(lesson_ids), Lesson.retired_at.is_(None))
         ):
             revisions[revision.lesson_id] = revision
+    tests: dict[int, LessonRevision] = {}  # a test send names its revision (a draft too)
+    test_ids = {r.revision_id for r in rows if r.kind == MessageKind.TEST and r.revision_id}
+    if test_ids:
+        tests = {revision.id: revision for revision in session.scalars(
+            select(LessonRevision).options(joinedload(LessonRevision.lesson))
+            .where(LessonRevision.id.in_(test_ids)))}
     session.commit()
-    return rows, people, revisions
+    return rows, people, revisions, tests
 
 
 def refusal(delivery: Delivery, subscriber: Subscriber | None,
@@ -77,6 +86,16 @@ def refusal(delivery: Delivery, subscriber: Subscriber | None,
     if delivery.kind == MessageKind.LESSON and revision is None:
         return DeliveryStatus.CANCELLED, "lesson no longer published"
     return None
+
+
+def _prepare_test(job: Job, delivery: Delivery, revision: LessonRevision | None) -> Prepared:
+    if revision is None or not delivery.to_address:
+        return Prepared(delivery, closed=(DeliveryStatus.CANCELLED, "revision deleted"))
+    try:
+        message = compose_test(delivery.to_address, revision, job.config, job.clock())
+    except ValueError as error:
+        return Prepared(delivery, closed=(DeliveryStatus.FAILED, f"cannot compose: {error}"))
+    return Prepared(delivery, message=message, revision_id=revision.id)
 
 
 def _prepare_one(job: Job, delivery: Delivery, subscriber: Subscriber | None,
@@ -122,11 +141,15 @@ def prepare(job: Job, ready: queue.Queue[Prepared | None], halt: threading.Event
                                        subscriber_id=job.subscriber_id, ids=job.ids)
                 if not claimed:
                     break
-                rows, people, revisions = _load(session, claimed)
+                rows, people, revisions, tests = _load(session, claimed)
                 for index, delivery in enumerate(rows):
                     item = None
-                    if not (halt.is_set() or job.stopping()):
-                        item = _prepare_one(job, delivery, people.get(delivery.subscriber_id),
+                    if halt.is_set() or job.stopping():
+                        pass
+                    elif delivery.kind == MessageKind.TEST:
+                        item = _prepare_test(job, delivery, tests.get(delivery.revision_id or 0))
+                    else:
+                        item = _prepare_one(job, delivery, people.get(delivery.subscriber_id or 0),
                                             revisions.get(delivery.lesson_id or 0))
                     if item is None or not _hand_over(ready, item, halt):
                         outbox.release(session, [r.id for r in rows[index:]])

@@ -105,7 +105,8 @@ def _send_prepared(job: Job, session: Session, marks: outbox.SentMarks, transpor
     try:
         transport.send(item.message)
     except PermanentFailure as error:
-        job.suppressed.add(delivery.subscriber_id)
+        if delivery.subscriber_id is not None:  # a test send's staff address is nobody's
+            job.suppressed.add(delivery.subscriber_id)
         outbox.record_suppressed(session, delivery, f"{error.code} {error.reply}", job.clock())
         job.counts.add("suppressed")
         return True

@@ -108,3 +108,40 @@ def compose(
         list_unsubscribe=list_unsubscribe,
         list_id=list_id,
     )
+
+
+SAMPLE_NAME = "Maria"
+SAMPLE_ID = "preview"  # real public ids are 32 hex digits, so these links open nobody's page
+
+
+def lesson_sample(
+    revision: Any, config: Mapping[str, Any], first_name: str = SAMPLE_NAME
+) -> tuple[str, str, str]:
+    """(subject, html, text) of a lesson revision as a subscriber gets it, for a sample
+    person: the admin's preview and test sends (the same render and slots as compose)."""
+    settings = ClinicSettings.from_config(config)
+    rendered = render_lesson(revision_slug(revision), revision, settings)
+    personal = Personal(first_name, links.unsubscribe_url(config, SAMPLE_ID),
+                        links.preferences_url(config, SAMPLE_ID))
+    page, text = personalise(rendered, personal)
+    return rendered.subject, page, text
+
+
+def revision_slug(revision: Any) -> str:
+    """The slug of a stored revision's lesson, or of an unsaved one that carries `slug`."""
+    lesson = getattr(revision, "lesson", None)
+    return str(lesson.slug if lesson is not None else getattr(revision, "slug", "draft"))
+
+
+def compose_test(to_address: str, revision: Any, config: Mapping[str, Any],
+                 now: datetime) -> Outgoing:
+    """A staff member's test of a lesson revision: the subscriber's email, sample links."""
+    subject, page, text = lesson_sample(revision, config)
+    return headers.build_message(
+        mail_from=config["MAIL_FROM"],
+        to=headers.recipient(to_address, None),
+        subject=f"[Test] {subject}",
+        text=text,
+        html=page,
+        now=now,
+    )

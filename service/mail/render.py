@@ -104,6 +104,7 @@ class Content:
     action_url: str = ""  # "" for a per-subscriber ACTION slot
     after: str = ""  # Markdown shown after the button
     footer_reason: str = ""
+    signoff: str = ""  # "Reviewed by NAME, CREDENTIALS, DATE" under a lesson, or ""
 
 
 def _environment(templates_dir: str) -> Environment:
@@ -144,6 +145,7 @@ def render_mjml(content: Content, settings: ClinicSettings) -> str:
         disclaimer=DISCLAIMER,
         urgent=URGENT,
         footer_reason=content.footer_reason,
+        signoff=content.signoff,
     )
 
 
@@ -157,6 +159,8 @@ def render_text(content: Content, settings: ClinicSettings) -> str:
     if content.sources:
         listed = "\n".join(markdown.wrap(source, "- ", "  ") for source in content.sources)
         parts.append("Sources\n-------\n" + listed)
+    if content.signoff:
+        parts.append(markdown.wrap(content.signoff))
     footer = [
         "-- ",
         settings.name,
@@ -196,6 +200,7 @@ def lesson_content(slug: str, revision: Any) -> Content:
         body=revision.body,
         sources=tuple(revision.sources or ()),
         footer_reason="You get this email because you joined our course on sciatica.",
+        signoff=getattr(revision, "review_credit", "") or "",
     )
 
 
@@ -220,11 +225,12 @@ def cached(key: tuple[Any, ...], build: Content, settings: ClinicSettings) -> Re
 
 
 def render_lesson(slug: str, revision: Any, settings: ClinicSettings) -> Rendered:
-    """A lesson revision, rendered once per (revision id, content hash, clinic settings)."""
+    """A lesson revision, rendered once per revision, content, sign-off and clinic settings."""
     content = lesson_content(slug, revision)
     if getattr(revision, "id", None) is None:
         return render(content, settings)  # an unsaved draft (preview): nothing to key on
-    return cached(("lesson", revision.id, revision.content_hash), content, settings)
+    key = ("lesson", revision.id, revision.content_hash, content.signoff)
+    return cached(key, content, settings)
 
 
 def greeting(first_name: str | None) -> str:

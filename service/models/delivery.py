@@ -14,6 +14,7 @@ from service.models.base import Base, utcnow
 class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     ALREADY_SUBSCRIBED = "already_subscribed"
+    TEST = "test"  # a staff member's test send of a lesson revision, to their own address
     LESSON = "lesson"
     NEWSLETTER = "newsletter"
 
@@ -37,9 +38,11 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(
+    # NULL only for a test send to a staff address (to_address).
+    subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
     )
+    to_address: Mapped[str | None] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(20))
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="SET NULL"))
     # For lessons: resolved when the message is composed, so it names the revision sent.
