@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, render_template, send_file
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from service.errors import InvalidInput
@@ -26,6 +27,20 @@ from service.web.admin.forms import ImportForm
 SHOWN_ERRORS = 200
 
 
+def _import(content: bytes, filename: str) -> tuple[Any, str | None]:
+    """Run the command's import on the uploaded bytes: (report, None) or (None, problem)."""
+    with tempfile.TemporaryDirectory() as folder:
+        # Under its own (cleaned) name: the consent records of imported rows cite the file.
+        path = os.path.join(folder, secure_filename(filename) or "upload.csv")
+        with open(path, "wb") as out:
+            out.write(content)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        try:
+            return import_csv(app, path, utcnow()), None
+        except InvalidInput as error:
+            return None, error.message
+
+
 @bp.route("/subscribers/import", methods=["GET", "POST"])
 @role_required("owner")
 def subscribers_import() -> str | tuple[str, int]:
@@ -34,18 +49,13 @@ def subscribers_import() -> str | tuple[str, int]:
     report: Any = None
     problem = None
     if form.validate_on_submit():
-        handle, path = tempfile.mkstemp(suffix=".csv")
+        content = form.csv_file.data.read()
         try:
-            with os.fdopen(handle, "wb") as out:
-                form.csv_file.data.save(out)
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            report = import_csv(app, path, utcnow())
-        except InvalidInput as error:
-            problem = error.message
-        except UnicodeDecodeError:
+            content.decode("utf-8-sig")  # checked whole first: a bad byte late in the file
+        except UnicodeDecodeError:  # must not leave the rows before it half imported
             problem = "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
-        finally:
-            os.unlink(path)
+        else:
+            report, problem = _import(content, form.csv_file.data.filename or "")
         if report is not None:
             record(db.session, current_user, "subscribers.import", "subscribers", None, {
                 "file": form.csv_file.data.filename, "imported": report.imported,

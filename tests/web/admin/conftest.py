@@ -47,12 +47,15 @@ def make_staff(app: Flask, role: str, email: str | None = None, **details: objec
     return address
 
 
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+def login(
+    client: FlaskClient, email: str, password: str = PASSWORD, **request: object
+) -> TestResponse:
     """Fill in and submit the login form, as a person would."""
     page = client.get("/admin/login")
     return client.post(
         "/admin/login",
         data={"csrf_token": csrf_token(page.text), "email": email, "password": password},
+        **request,  # type: ignore[arg-type]
     )
 
 

@@ -59,3 +59,82 @@ def test_login_page_keeps_next_but_refuses_other_sites(admin_app: Flask) -> None
 
 def test_editor_fixture_is_logged_in(editor: FlaskClient) -> None:
     assert editor.get("/admin/").status_code == 200
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(admin_app: Flask) -> None:
+    email = make_staff(admin_app, StaffRole.EDITOR)
+    client = admin_app.test_client()
+    for _ in range(5):
+        assert "do not match" in login(client, email, "wrong guess").text
+    refused = login(client, email)
+    assert refused.status_code == 429 and "Too many failed tries" in refused.text
+    assert client.get("/admin/").status_code == 302
+    # Another account from another address is not affected.
+    other = make_staff(admin_app, StaffRole.EDITOR)
+    fresh = admin_app.test_client()
+    assert login(fresh, other, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
+
+
+def test_one_ip_guessing_many_accounts_is_stopped(admin_app: Flask) -> None:
+    admin_app.config["ADMIN_LOGIN_MAX_PER_IP"] = 3
+    victim = make_staff(admin_app, StaffRole.OWNER)
+    client = admin_app.test_client()
+    for n in range(3):
+        login(client, f"nobody{n}@clinic.example", "guess")
+    assert login(client, victim).status_code == 429
+
+
+def test_failures_older_than_the_window_are_forgotten(admin_app: Flask) -> None:
+    from datetime import timedelta
+
+    from service.extensions import db
+    from service.models import LoginFailure, utcnow
+
+    email = make_staff(admin_app, StaffRole.EDITOR)
+    with admin_app.app_context():
+        old = utcnow() - timedelta(minutes=16)
+        db.session.add_all(
+            LoginFailure(email=email, ip_address="127.0.0.1", at=old) for _ in range(5)
+        )
+        db.session.commit()
+    assert login(admin_app.test_client(), email).status_code == 302
+
+
+def test_an_idle_session_ends(admin_app: Flask) -> None:
+    from service.models import utcnow
+    from service.web.admin.access import SEEN_KEY
+
+    client = admin_app.test_client()
+    login(client, make_staff(admin_app, StaffRole.EDITOR))
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(utcnow().timestamp()) - 29 * 60
+    assert client.get("/admin/").status_code == 200  # 29 minutes: still fine, and renewed
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(utcnow().timestamp()) - 31 * 60
+    response = client.get("/admin/subscribers")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login")
+    assert "after a while without activity" in client.get(response.headers["Location"]).text
+    assert client.get("/admin/").status_code == 302  # logged out for good, not just once
+
+
+def test_idle_limit_is_configurable(admin_app: Flask) -> None:
+    from service.models import utcnow
+    from service.web.admin.access import SEEN_KEY
+
+    admin_app.config["ADMIN_IDLE_MINUTES"] = 5
+    client = admin_app.test_client()
+    login(client, make_staff(admin_app, StaffRole.EDITOR))
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(utcnow().timestamp()) - 6 * 60
+    assert client.get("/admin/").status_code == 302
+
+
+def test_secure_cookie_when_base_url_is_https(tmp_path: object, database: str) -> None:
+    from pathlib import Path
+
+    from tests.conftest import make_app
+
+    app = make_app(database, Path(str(tmp_path)), BASE_URL="https://clinic.example")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
