@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import idle, memory, throughput
+from benchmarks import admin_pages, idle, memory, throughput
 
 
 def main() -> None:
@@ -16,10 +16,12 @@ def main() -> None:
         throughput.main(["--count", "1000"])
         idle.main(["--max", "100000"])
         memory.main(["--counts", "1000", "5000"])
+        admin_pages.main(["--repeats", "5"])
     else:
         throughput.main([])
         idle.main([])
         memory.main([])
+        admin_pages.main([])
 
 
 if __name__ == "__main__":
