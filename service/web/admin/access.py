@@ -63,7 +63,7 @@ def unauthorized() -> Response:
         response = jsonify(error="login required", message="Log in to the admin first.")
         response.status_code = 401
         return response
-    target = request.full_path if request.method == "GET" else None
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
     return cast(Response, redirect(url_for("admin.login", next=target)))
 
 
