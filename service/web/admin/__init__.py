@@ -38,15 +38,25 @@ class NavItem:
     endpoint: str
     label: str
     roles: frozenset[StaffRole] = access.ALL_ROLES
+    # Endpoints (prefixes) of the pages under this entry, which it marks as current.
+    under: tuple[str, ...] = ()
+    dev_outbox_only: bool = False  # shown only while mail goes to the dev outbox
+
+    def current(self, endpoint: str | None) -> bool:
+        """Whether the page at `endpoint` belongs to this menu entry."""
+        return bool(endpoint) and any(
+            endpoint.startswith(prefix)  # type: ignore[union-attr]
+            for prefix in (self.endpoint, *self.under)
+        )
 
 
 NAV = [
     NavItem("admin.dashboard", "Dashboard"),
-    NavItem("admin.subscribers", "Patients"),
+    NavItem("admin.subscribers", "Patients", under=("admin.patient",)),
     NavItem("admin.lessons", "Lessons"),
     NavItem("admin.review_queue", "Reviews"),
-    NavItem("admin.outbox", "Dev outbox"),
-    NavItem("admin.staff_list", "Staff", frozenset({StaffRole.OWNER})),
+    NavItem("admin.outbox", "Dev outbox", dev_outbox_only=True),
+    NavItem("admin.staff_list", "Staff", frozenset({StaffRole.OWNER}), under=("admin.staff_",)),
     NavItem("admin.audit_log", "Audit log", frozenset({StaffRole.OWNER})),
 ]
 
@@ -64,6 +74,7 @@ def _admin_nav() -> dict[str, object]:
     items = [
         item for item in NAV
         if item.endpoint in current_app.view_functions and current_user.role in item.roles
+        and not (item.dev_outbox_only and current_app.config.get("SMTP_URL"))
     ]
     return {"admin_nav": items}
 
@@ -71,11 +82,7 @@ def _admin_nav() -> dict[str, object]:
 def init_app(app: Flask) -> None:
     """Load every view module, register the blueprint, and set up staff sessions."""
     for name in _VIEW_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise  # a real import error inside the module
+        importlib.import_module(f"{__name__}.{name}")  # each module adds its routes to bp
     if "admin" not in app.blueprints:
         app.register_blueprint(bp)
     formatting.init_app(app)

@@ -70,10 +70,12 @@ def daily(labels: Sequence[str], bars: Sequence[int], line: Sequence[int],
         for i, v in enumerate(bars)
     ]
     points = [(LEFT + i * slot + slot / 2, y(v)) for i, v in enumerate(line)]
+    # Markers only where something happened: ninety squares on the baseline would hide it.
+    marked = [point for point, v in zip(points, line, strict=True) if v]
     y_ticks = [Tick(y(top * k // 4), f"{top * k // 4:,}") for k in range(5)]
     x_ticks = [Tick(LEFT + i * slot + slot / 2, labels[i]) for i in range(0, len(labels), every)]
     return DailyChart(
-        WIDTH, HEIGHT, drawn, " ".join(f"{x:.1f},{yy:.1f}" for x, yy in points), points,
+        WIDTH, HEIGHT, drawn, " ".join(f"{x:.1f},{yy:.1f}" for x, yy in points), marked,
         y_ticks, x_ticks, baseline, LEFT,
     )
 
@@ -96,8 +98,8 @@ class FunnelChart:
 
 def funnel(labels: Sequence[str], main: Sequence[int], second: Sequence[int]) -> FunnelChart:
     """One row per lesson: a solid bar (received) over a hatched one (left or paused after)."""
-    left, row_h = 150, 34
-    plot_w = WIDTH - left - 70
+    left, row_h = 80, 34
+    plot_w = WIDTH - left - 130  # room for the value labels
     top = max([*main, *second, 1])
     rows = []
     for i, label in enumerate(labels):

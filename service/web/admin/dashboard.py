@@ -24,7 +24,7 @@ def dashboard() -> str:
         [d.confirmations for d in days],
     )
     funnel = charts.funnel(
-        [f"{s.position}. {s.subject[:20]}" for s in steps], [s.received for s in steps],
+        [f"Lesson {s.position}" for s in steps], [s.received for s in steps],
         [s.stopped + s.paused for s in steps],
     )
     state = health(db.session, now)
