@@ -66,6 +66,7 @@ def patient(subscriber_id: int) -> str:
         "admin/patient.html", subscriber=subscriber, enrolment=enrolment,
         standing=standing(subscriber, enrolment), deliveries=deliveries(db.session, subscriber),
         timeline=timeline(db.session, subscriber, enrolment, now), history=history,
+        done_labels=DONE,
     )
 
 
@@ -76,6 +77,17 @@ ACTIONS = {
     "unsubscribe-course": "Taken off the course (newsletter kept if chosen).",
     "unsubscribe-all": "Unsubscribed from every email.",
     "resend-confirmation": "The confirmation email is on its way again.",
+}
+
+
+# How the page's "Done by staff" list names each recorded action.
+DONE = {
+    "subscriber.pause": "Paused the course",
+    "subscriber.resume": "Resumed the course",
+    "subscriber.restart": "Restarted the course",
+    "subscriber.unsubscribe-course": "Took them off the course",
+    "subscriber.unsubscribe-all": "Unsubscribed them from every email",
+    "subscriber.resend-confirmation": "Resent the confirmation email",
 }
 
 

@@ -112,7 +112,8 @@ def test_unsubscribe_from_everything_withdraws_consent_and_says_who(
         subscriber = db.session.get(Subscriber, subscriber_id)
         assert subscriber is not None and subscriber.status == "unsubscribed"
     page = editor.get(f"/admin/subscribers/{subscriber_id}").text
-    assert "subscriber.unsubscribe-all by editor" in page
+    assert "Unsubscribed them from every email by editor" in page
+    assert "they unsubscribed from every email" in page
 
 
 def test_an_action_without_the_csrf_token_changes_nothing(
