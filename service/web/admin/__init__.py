@@ -10,10 +10,11 @@ How to add an area (a view module in this package):
     def things() -> str: ...
 
 then import the module in `_VIEW_MODULES` below and, for a menu entry, add a `NavItem` to
-`NAV`. Templates extend "admin/base.html" (blocks `title` and `content`); a POST form uses a
-form from `forms.py` (CSRF) and, for single buttons, `action_button` from admin/_macros.html.
-A change records itself with `service.models.record(db.session, current_user, action,
-target, before, after)` before the request's one commit.
+`NAV`. Templates extend "admin/base.html" (blocks `title` and `content`) and hide links a
+role may not use with `admin_can(endpoint)`; a POST form uses a form from `forms.py` (CSRF)
+and, for single buttons, `action_button` from admin/_macros.html. A change records itself
+with `service.models.record(db.session, current_user, action, target, before, after)`
+before the request's one commit.
 """
 
 from __future__ import annotations
@@ -66,17 +67,28 @@ _VIEW_MODULES = (
 )
 
 
+def can(endpoint: str) -> bool:
+    """Whether the logged-in staff member's role may use the view at `endpoint`.
+
+    Templates call it as `admin_can("admin.subscribers_export")` to hide what would be 403.
+    """
+    view = current_app.view_functions.get(endpoint)
+    roles = getattr(view, "admin_roles", None)
+    return bool(current_user.is_authenticated and roles is not None
+                and current_user.role in roles)
+
+
 @bp.app_context_processor
 def _admin_nav() -> dict[str, object]:
-    """The menu entries that exist and that the logged-in role may open."""
+    """The menu entries that exist and that the logged-in role may open, and `admin_can`."""
     if not current_user.is_authenticated:
-        return {"admin_nav": []}
+        return {"admin_nav": [], "admin_can": can}
     items = [
         item for item in NAV
         if item.endpoint in current_app.view_functions and current_user.role in item.roles
         and not (item.dev_outbox_only and current_app.config.get("SMTP_URL"))
     ]
-    return {"admin_nav": items}
+    return {"admin_nav": items, "admin_can": can}
 
 
 def init_app(app: Flask) -> None:

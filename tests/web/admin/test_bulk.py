@@ -37,6 +37,7 @@ def upload(client: FlaskClient, text: str | bytes, name: str = "patients.csv") -
 def test_import_keeps_good_rows_and_lists_refused_lines(
     admin_app: Flask, owner: FlaskClient
 ) -> None:
+    assert "Import CSV" in owner.get("/admin/subscribers").text
     page = upload(owner, GOOD)
     assert "2 imported (1 confirmed and enrolled, 1 waiting to confirm)" in page
     assert "2 line(s) refused" in page
@@ -80,4 +81,5 @@ def test_export_has_the_command_columns(admin_app: Flask, owner: FlaskClient) ->
 
 def test_editors_cannot_import_or_export(admin_app: Flask, editor: FlaskClient) -> None:
     assert editor.get("/admin/subscribers/export").status_code == 403
+    assert "Import CSV" not in editor.get("/admin/subscribers").text
     assert editor.get("/admin/subscribers/import").status_code == 403
