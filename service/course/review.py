@@ -98,10 +98,12 @@ def save_draft(session: Session, lesson: Lesson, fields: Fields, staff: Staff,
 
 
 def submit(session: Session, lesson: Lesson, staff: Staff, now: datetime) -> LessonRevision:
-    """Send the open draft to the reviewers."""
+    """Send the open draft to the reviewers (one already waiting stays as it is)."""
     draft = revisions.open_draft(lesson)
-    if draft is None or draft.status != RevisionStatus.DRAFT:
-        raise ServiceError("There is no draft to submit; save your changes first.")
+    if draft is None:
+        raise ServiceError("There is no draft to submit: the text is the published one.")
+    if draft.status == RevisionStatus.IN_REVIEW:
+        return draft
     draft.status, draft.submitted_at = RevisionStatus.IN_REVIEW, now
     session.flush()
     record(session, staff, "lesson.submit", _target(lesson), after={"number": draft.number},

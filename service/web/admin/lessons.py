@@ -129,7 +129,12 @@ def save_lesson(slug: str) -> Response | tuple[str, int]:
     now = utcnow()
     saved = review.save_draft(db.session, lesson, fields, current_user, now)
     if request.form.get("action") == "submit":
-        review.submit(db.session, lesson, current_user, now)
+        try:
+            review.submit(db.session, lesson, current_user, now)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("admin.edit_lesson", slug=slug))
         flash("Draft sent for clinical review.", "success")
     else:
         flash("Draft saved." if saved else "Nothing changed.", "success")

@@ -281,3 +281,14 @@ def test_a_bad_form_keeps_the_text_and_says_what_is_wrong(
     assert answer.status_code == 400
     assert "Write a subject line." in answer.text and "whole number of days" in answer.text
     assert revisions.status_label(lesson(admin_app, "techniques")) == "published"
+
+
+def test_submitting_the_published_text_unchanged_says_there_is_nothing_to_review(
+    admin_app: Flask, editor: FlaskClient
+) -> None:
+    data = form_of(admin_app, "techniques")
+    answer = editor.post("/admin/lessons/techniques", follow_redirects=True,
+                         data={**data, "action": "submit", "csrf_token": token_of(editor)})
+    assert answer.status_code == 200
+    assert "There is no draft to submit" in answer.text
+    assert revisions.status_label(lesson(admin_app, "techniques")) == "published"
