@@ -121,3 +121,37 @@ def test_without_javascript_the_preview_button_shows_the_email(
     page.frame_locator("#email-preview").get_by_text("Quiet words for a plain test.").wait_for()
     shot(page, "editor-no-javascript.png")
     context.close()
+
+
+def test_an_editor_fixes_a_typo_and_a_reviewer_approves_it(site: Site, browser: object) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    reviewer = make_staff(site.app, "reviewer", display_name="Ana Ruiz", is_clinician=True,
+                          credentials="DPT")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    log_in(page, site)
+    body = page.get_by_label("Lesson text (Markdown)")
+    body.fill(body.input_value().replace("kneading dough", "kneading bread dough", 1))
+    page.frame_locator("#email-preview").get_by_text("kneading bread dough").wait_for()
+    page.get_by_role("button", name="Save and submit for review").click()
+    page.get_by_text("Draft sent for clinical review.").wait_for()
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(site.url + "/admin/reviews")
+    page.get_by_label("Email").fill(reviewer)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="techniques").click()
+    changed = page.locator("table.diff tr.diff-changed")
+    assert "kneading bread dough" in changed.inner_text()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "review-diff.png"), full_page=True)
+    page.get_by_role("button", name="Approve and publish").click()
+    page.get_by_text("is approved and published").wait_for()
+    assert "Ana Ruiz, DPT" in page.locator("table").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "review-history.png"), full_page=True)
+    page.goto(site.url + "/admin/lessons")
+    page.screenshot(path=str(ARTIFACTS / "lessons-list.png"), full_page=True)
+    context.close()
