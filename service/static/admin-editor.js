@@ -32,6 +32,13 @@
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
+      if (response.redirected) {
+        // Sent to the login page: the session ended. Say so rather than show that page.
+        if (state) {
+          state.textContent = "Your session has ended. Copy your text, then log in again.";
+        }
+        return null;
+      }
       return response.ok ? response.text() : null;
     }).then(function (html) {
       var panel = document.getElementById("checks");
