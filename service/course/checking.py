@@ -56,7 +56,7 @@ def lesson_file(slug: str, order: int, revision: Any) -> LessonFile:
     )
 
 
-def _finding(problem: Any) -> Finding:
+def finding_of(problem: Any) -> Finding:
     """A problem as the check reports it: a string today, an object with fields later."""
     if isinstance(problem, str):
         return Finding(problem, tuple(dict.fromkeys(QUOTED.findall(problem))))
@@ -84,7 +84,7 @@ def check_revision(
     return CheckResult(
         grade=report.grade,
         minutes=report.minutes,
-        findings=tuple(_finding(p) for p in report.problems),
+        findings=tuple(finding_of(p) for p in report.problems),
         extra=_extra(report),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.course.checking import Finding, _finding, snippets
+from service.course.checking import Finding, finding_of, snippets
 from service.course.revisions import FieldErrors, diff_rows, parse_fields
 
 GOOD = {"subject": "  Sleep  and\nsciatica ", "preheader": "", "delay_days": "2",
@@ -62,7 +62,7 @@ def test_diff_rows_carry_both_line_numbers() -> None:
      Finding("claims not supported by evidence: 'cure', 'guaranteed'", ("cure", "guaranteed"))),
 ])
 def test_problems_become_findings_with_words_to_mark(problem: str, finding: Finding) -> None:
-    assert _finding(problem) == finding
+    assert finding_of(problem) == finding
 
 
 def test_a_structured_problem_is_read_by_its_fields() -> None:
@@ -70,7 +70,7 @@ def test_a_structured_problem_is_read_by_its_fields() -> None:
         message = "emergency signs incomplete"
         words = ("bladder",)
 
-    assert _finding(Problem()) == Finding("emergency signs incomplete", ("bladder",))
+    assert finding_of(Problem()) == Finding("emergency signs incomplete", ("bladder",))
 
 
 def test_snippets_show_the_word_in_context() -> None:
