@@ -42,8 +42,16 @@
       return response.ok ? response.text() : null;
     }).then(function (html) {
       var panel = document.getElementById("checks");
-      if (html && mine === asked && panel) {
-        panel.outerHTML = html;
+      if (!html || mine !== asked || !panel) {
+        return;
+      }
+      var before = panel.dataset.summary;
+      panel.outerHTML = html;
+      var after = document.getElementById("checks").dataset.summary;
+      var status = document.getElementById("checks-status");
+      if (status && after !== before) {
+        // Screen readers hear the verdict when it changes, not the whole panel each pause.
+        status.textContent = "Lesson check: " + after;
       }
     }).catch(function () {
       // Offline or logged out: the Save button still shows the checks.

@@ -93,6 +93,7 @@ def test_typing_in_the_editor_updates_the_preview_and_the_checks(
     frame.get_by_text("Zebra stripes guaranteed.").wait_for(timeout=10_000)
     page.locator("#checks mark", has_text="guaranteed").wait_for(timeout=10_000)
     assert "cannot be published" in page.locator("#checks").inner_text()
+    assert page.locator("#checks-status").text_content() == "Lesson check: 1 problem found"
     shot(page, "editor-typed.png")
 
     page.get_by_label("Phone (375 px)").check()
