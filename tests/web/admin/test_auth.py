@@ -138,3 +138,16 @@ def test_secure_cookie_when_base_url_is_https(tmp_path: object, database: str) -
 
     app = make_app(database, Path(str(tmp_path)), BASE_URL="https://clinic.example")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_role_without_access_gets_403_as_json_too(editor: FlaskClient) -> None:
+    response = editor.get("/admin/audit", headers={"Accept": "application/json"})
+    assert response.status_code == 403 and response.is_json
+
+
+def test_admin_pages_are_private_and_unframeable(editor: FlaskClient) -> None:
+    response = editor.get("/admin/")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy

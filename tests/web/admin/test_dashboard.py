@@ -59,3 +59,23 @@ def test_delivery_health_and_worker_heartbeat(admin_app: Flask, editor: FlaskCli
     assert "Worker <strong class=\"ok\">running</strong>" in page
     with admin_app.app_context():
         assert db.session.get(Enrolment, subscriber_id).last_position_sent == 1  # type: ignore[union-attr]
+
+
+def test_a_failed_pass_still_shows_the_worker_alive(
+    admin_app: Flask, editor: FlaskClient, monkeypatch: object
+) -> None:
+    import service.jobs
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(service.jobs, "run_pass", broken)  # type: ignore[attr-defined]
+    dispatch_job(admin_app, threading.Event())
+    with admin_app.app_context():
+        from service.models import WorkerHeartbeat
+
+        beat = db.session.get(WorkerHeartbeat, "dispatch")
+        assert beat is not None and beat.summary == "pass failed: database went away"
+    page = editor.get("/admin/").text
+    assert "Worker <strong class=\"ok\">running</strong>" in page
+    assert "pass failed: database went away" in page  # running, and saying what went wrong
