@@ -9,6 +9,7 @@ from service.extensions import db
 from service.models import AuditEntry
 from service.web.admin import bp
 from service.web.admin.access import role_required
+from service.web.admin.subscribers import int_arg
 
 PAGE = 100
 
@@ -18,9 +19,9 @@ PAGE = 100
 def audit_log() -> str:
     """Who did what, when; before and after for content changes."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE + 1)
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEntry.id < int(before))
+    before = int_arg("before")
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     action = request.args.get("action", "").strip()[:60]
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))

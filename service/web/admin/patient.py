@@ -25,15 +25,14 @@ from service.subscriptions.validation import Preferences
 from service.web.admin import bp, mailing
 from service.web.admin.access import role_required
 from service.web.admin.forms import ActionForm
+from service.web.admin.rows import row_or_404
 
 STATE = ("status", "paused", "course_enabled", "newsletter_enabled")
 
 
 def _subscriber(subscriber_id: int) -> Subscriber:
-    subscriber = db.session.get(Subscriber, subscriber_id)
-    if subscriber is None:
-        abort(404, "No patient with this number (they may have been deleted).")
-    return subscriber
+    return row_or_404(Subscriber, subscriber_id,
+                      "No patient with this number (they may have been deleted).")
 
 
 def _state(subscriber: Subscriber) -> dict[str, Any]:

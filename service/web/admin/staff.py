@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,6 +14,7 @@ from service.staff import accounts
 from service.web.admin import bp
 from service.web.admin.access import role_required
 from service.web.admin.forms import StaffForm
+from service.web.admin.rows import row_or_404
 
 
 @bp.route("/staff")
@@ -54,9 +55,7 @@ def staff_new() -> str | Response | tuple[str, int]:
 @role_required("owner")
 def staff_edit(staff_id: int) -> str | Response | tuple[str, int]:
     """Change a login's role, details, access or password."""
-    person = db.session.get(Staff, staff_id)
-    if person is None:
-        abort(404)
+    person = row_or_404(Staff, staff_id, "No staff login with this number.")
     form = StaffForm(obj=person)
     form.email.render_kw = {"readonly": True}
     if form.validate_on_submit():

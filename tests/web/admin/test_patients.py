@@ -49,6 +49,9 @@ def test_filter_by_status_and_lesson(admin_app: Flask, editor: FlaskClient) -> N
     assert names_on(editor.get("/admin/subscribers?status=active").text) == ["Active"]
     assert names_on(editor.get("/admin/subscribers?lesson=3").text) == ["Left"]
     assert editor.get("/admin/subscribers?status=nonsense&lesson=x").status_code == 200
+    huge = "9" * 30
+    assert editor.get(f"/admin/subscribers?before={huge}&after=-1&lesson={huge}").status_code \
+        == 200
 
 
 def test_keyset_pages_show_everyone_once(admin_app: Flask, editor: FlaskClient) -> None:
@@ -155,3 +158,11 @@ def test_resend_confirmation_only_for_the_unconfirmed(
     assert (active, "confirmation") not in kinds
     outbox = list(Path(admin_app.config["OUTBOX_DIR"]).glob("*.eml"))
     assert any(b"fay@example.com" in p.read_bytes() for p in outbox)
+
+
+def test_a_number_too_big_for_the_database_is_not_found(editor: FlaskClient) -> None:
+    huge = "9" * 30
+    assert editor.get(f"/admin/subscribers/{huge}").status_code == 404
+    assert editor.post(f"/admin/subscribers/{huge}/pause",
+                       data={"csrf_token": token_of(editor)}).status_code == 404
+    assert editor.get(f"/admin/staff/{huge}").status_code in (403, 404)
