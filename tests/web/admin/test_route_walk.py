@@ -120,3 +120,24 @@ def test_each_role_gets_exactly_what_it_may(walk_app: Flask, role: str) -> None:
                 assert response.status_code < 500, where
             else:
                 assert response.status_code == 403, where
+
+
+def test_numbers_too_big_for_the_database_never_cause_a_server_error(walk_app: Flask) -> None:
+    client = walk_app.test_client()
+    email = make_staff(walk_app, "owner", is_clinician=True, credentials="RMT")
+    assert login(client, email).status_code == 302
+    token = token_of(client)
+    for rule in admin_rules(walk_app):
+        ints = [n for n in rule.arguments if isinstance(rule._converters[n], IntegerConverter)]
+        if not ints:
+            continue
+        values = {**sample_values(walk_app, rule), **{n: 10**30 for n in ints}}
+        with walk_app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            response.close()
+            assert response.status_code < 500, (method, url, response.status_code)
