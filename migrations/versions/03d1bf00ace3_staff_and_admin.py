@@ -71,6 +71,9 @@ def upgrade():
     # The lesson editor's columns (lesson, lesson_revision) go below this line.
     with op.batch_alter_table('lesson', schema=None) as batch_op:
         batch_op.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('show_review_credit', sa.Boolean(), nullable=False, server_default=sa.true()))
+    with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.alter_column('show_review_credit', server_default=None)
 
     # Revisions that exist already were all published by `lessons import`.
     with op.batch_alter_table('lesson_revision', schema=None) as batch_op:
@@ -116,6 +119,7 @@ def downgrade():
         batch_op.drop_column('status')
 
     with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.drop_column('show_review_credit')
         batch_op.drop_column('retired_at')
 
     # The lesson editor's columns are dropped above this line.

@@ -98,6 +98,20 @@ def restore(session: Session, lesson: Lesson, staff: Staff, now: datetime) -> No
     record(session, staff, "lesson.restore", f"lesson:{lesson.slug}", now=now)
 
 
+def show_review_credit(session: Session, lesson: Lesson, show: bool, staff: Staff,
+                       now: datetime) -> None:
+    """Show or hide the "Reviewed by" line in this lesson's emails (on by default)."""
+    if not can_retire(staff):
+        raise NotAllowed("Only a reviewer or an owner can change the review line.")
+    if lesson.show_review_credit == show:
+        return
+    before = {"show_review_credit": lesson.show_review_credit}
+    lesson.show_review_credit = show
+    session.flush()
+    record(session, staff, "lesson.review_credit", f"lesson:{lesson.slug}", before,
+           {"show_review_credit": show}, now=now)
+
+
 def editable(lesson: Lesson) -> Fields:
     """What the editor opens with: the open draft, else the published text."""
     revision = revisions.open_draft(lesson) or lesson.published or lesson.latest

@@ -29,7 +29,7 @@ class _Unsaved:
     preheader: str
     body: str
     sources: tuple[str, ...]
-    review_credit: str = ""
+    signoff: str = ""  # a draft has no reviewer yet
 
 
 def preview_lesson(slug: str, revision: Any, config: Mapping[str, Any],

@@ -200,7 +200,7 @@ def lesson_content(slug: str, revision: Any) -> Content:
         body=revision.body,
         sources=tuple(revision.sources or ()),
         footer_reason="You get this email because you joined our course on sciatica.",
-        signoff=getattr(revision, "review_credit", "") or "",
+        signoff=getattr(revision, "signoff", "") or "",
     )
 
 

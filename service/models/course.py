@@ -33,6 +33,8 @@ class Lesson(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Retired lessons stay on record but leave the course: nobody is sent them any more.
     retired_at: Mapped[datetime | None]
+    # Whether emails of this lesson show the approving reviewer's "Reviewed by" line.
+    show_review_credit: Mapped[bool] = mapped_column(default=True)
 
     revisions: Mapped[list[LessonRevision]] = relationship(
         back_populates="lesson", order_by="LessonRevision.number", cascade="all, delete-orphan"
@@ -85,8 +87,14 @@ class LessonRevision(Base):
     restored_from: Mapped[int | None]
 
     lesson: Mapped[Lesson] = relationship(back_populates="revisions")
+
     author: Mapped[Staff | None] = relationship(foreign_keys=[author_id])
     reviewer: Mapped[Staff | None] = relationship(foreign_keys=[reviewer_id])
+
+    @property
+    def signoff(self) -> str:
+        """The "Reviewed by" line its email carries: the credit, unless the lesson hides it."""
+        return self.review_credit if self.lesson.show_review_credit else ""
 
 
 class Enrolment(Base):

@@ -93,6 +93,17 @@ def retire_lesson(slug: str) -> Response:
     return redirect(url_for("admin.lessons"))
 
 
+@bp.route("/lessons/<slug>/review-line", methods=["POST"])
+@role_required("reviewer", "owner")
+def review_line(slug: str) -> Response:
+    """Show (show=1) or hide the "Reviewed by" line in this lesson's emails."""
+    show = request.form.get("show") == "1"
+    lineup.show_review_credit(db.session, lesson_or_404(slug), show, current_user, utcnow())
+    db.session.commit()
+    flash("The “Reviewed by” line is " + ("shown." if show else "hidden."), "success")
+    return redirect(url_for("admin.edit_lesson", slug=slug))
+
+
 def _editor(lesson: Lesson, fields: Fields, errors: dict[str, str] | None = None,
             status: int = 200) -> tuple[str, int]:
     draft = revisions.open_draft(lesson)
@@ -103,6 +114,7 @@ def _editor(lesson: Lesson, fields: Fields, errors: dict[str, str] | None = None
         draft=draft, result=result, shown=shown, status=revisions.status_label(lesson),
         view=request.values.get("view") if request.values.get("view") in VIEWS else "desktop",
         can_review=review.can_review(current_user), snippets=snippets, sample_name=SAMPLE_NAME,
+        can_retire=review.can_retire(current_user),
     ), status
 
 

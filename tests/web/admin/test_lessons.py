@@ -292,3 +292,23 @@ def test_submitting_the_published_text_unchanged_says_there_is_nothing_to_review
     assert answer.status_code == 200
     assert "There is no draft to submit" in answer.text
     assert revisions.status_label(lesson(admin_app, "techniques")) == "published"
+
+
+def test_the_reviewed_by_line_is_on_after_a_review_and_can_be_hidden(
+    admin_app: Flask, editor: FlaskClient, reviewer: FlaskClient
+) -> None:
+    before = editor.get("/admin/lessons/techniques/preview?view=text").text
+    assert "Reviewed by" not in before, "an imported text carries no review line"
+    old = form_of(admin_app, "techniques")["body"]
+    number = submit_edit(editor, admin_app, "techniques", old.replace("dough", "bread dough"))
+    assert approve(reviewer, "techniques", number) == 302
+    credit = lesson(admin_app, "techniques").published.review_credit
+    assert re.fullmatch(r"Reviewed by reviewer\d+@clinic\.example, RMT, \w+ \d+, \d{4}", credit)
+    html = editor.get("/admin/lessons/techniques/preview").text
+    assert credit in html
+    assert editor.post("/admin/lessons/techniques/review-line",
+                       data={"csrf_token": token_of(editor), "show": "0"}).status_code == 403
+    reviewer.post("/admin/lessons/techniques/review-line",
+                  data={"csrf_token": token_of(reviewer), "show": "0"})
+    assert "Reviewed by" not in editor.get("/admin/lessons/techniques/preview").text
+    assert "does not show" in editor.get("/admin/lessons/techniques").text
