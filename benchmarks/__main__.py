@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import fanout, idle, latency, memory, throughput
+from benchmarks import admin_pages, fanout, idle, latency, memory, throughput
 
 
 def main() -> None:
@@ -19,12 +19,14 @@ def main() -> None:
         fanout.main(["--count", "10000"])
         idle.main(["--max", "100000"])
         memory.main(["--counts", "1000", "5000"])
+        admin_pages.main(["--repeats", "5"])
     else:
         throughput.main([])
         latency.main([])
         fanout.main([])
         idle.main([])
         memory.main([])
+        admin_pages.main([])
 
 
 if __name__ == "__main__":
