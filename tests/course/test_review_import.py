@@ -10,7 +10,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from service.course import revisions
-from service.course.content import file_name, parse_lesson
+from service.course.content import file_name, lesson_paths, parse_lesson
 from service.course.lineup import get_lesson
 from service.extensions import db
 from service.models import Lesson, LessonRevision
@@ -46,7 +46,9 @@ def test_a_changed_file_that_fails_becomes_a_draft_and_exits_non_zero(
     bad = folder / "04-techniques.md"
     bad.write_text(bad.read_text().replace("\n---\n", "\n---\n" + CLAIM, 1))
     fine = folder / "02-causes.md"
-    fine.write_text(fine.read_text().replace("Yesterday you learned", "Last time you learned"))
+    text = fine.read_text()
+    assert "In lesson 1 you learned" in text
+    fine.write_text(text.replace("In lesson 1 you learned", "In the first lesson you learned"))
 
     result = runner.invoke(args=["lessons", "import", str(folder)])
 
@@ -72,10 +74,10 @@ def test_a_new_file_that_fails_is_a_lesson_with_a_draft_only(
 ) -> None:
     folder = course_copy(tmp_path)
     assert runner.invoke(args=["lessons", "import", str(folder)]).exit_code == 0
-    text = (folder / "09-recap-and-next-steps.md").read_text()
-    new = text.replace("order: 9", "order: 10").replace("slug: recap-and-next-steps",
-                                                        "slug: extra-lesson")
-    (folder / "10-extra-lesson.md").write_text(new.replace("\n---\n", "\n---\n" + CLAIM, 1))
+    text = (folder / "11-recap-and-next-steps.md").read_text()
+    new = text.replace("order: 11", "order: 12").replace("slug: recap-and-next-steps",
+                                                         "slug: extra-lesson")
+    (folder / "12-extra-lesson.md").write_text(new.replace("\n---\n", "\n---\n" + CLAIM, 1))
     result = runner.invoke(args=["lessons", "import", str(folder)])
     assert result.exit_code == 1
     with app.app_context():
@@ -91,7 +93,7 @@ def test_unchanged_files_change_nothing_and_export_writes_what_is_published(
     assert runner.invoke(args=["lessons", "import", str(folder)]).exit_code == 0
     total = count(app)
     result = runner.invoke(args=["lessons", "import", str(folder)])
-    assert result.exit_code == 0 and "0 created, 0 updated, 9 unchanged" in result.output
+    assert result.exit_code == 0 and "0 created, 0 updated, 11 unchanged" in result.output
     assert count(app) == total
     # A draft in the admin is not what subscribers get, so export leaves it out.
     with app.app_context():
@@ -108,4 +110,4 @@ def test_unchanged_files_change_nothing_and_export_writes_what_is_published(
     assert exported.content_hash == parse_lesson(
         (folder / "04-techniques.md").read_text(), "x").content_hash
     assert sorted(p.name for p in out.glob("*.md")) == sorted(
-        file_name(parse_lesson(p.read_text(), p.name)) for p in folder.glob("*.md"))
+        file_name(parse_lesson(p.read_text(), p.name)) for p in lesson_paths(folder))
