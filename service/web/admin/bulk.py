@@ -38,7 +38,13 @@ def _import(content: bytes, filename: str) -> tuple[Any, str | None]:
         try:
             return import_csv(app, path, utcnow()), None
         except InvalidInput as error:
-            return None, error.message
+            return None, _sentence(error.message)
+
+
+def _sentence(message: str) -> str:
+    """A lower-case clause from the import code as a sentence the page can show."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
 
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
