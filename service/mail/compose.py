@@ -87,6 +87,9 @@ class Addressee:
     first_name: str
     unsubscribe_url: str
     preferences_url: str
+    # The To display name when it is not the greeted name: a test send greets a sample
+    # patient but goes to a staff address under no name.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ def assemble(
     )
     return headers.build_message(
         mail_from=sender.mail_from,
-        to=headers.recipient(to.email, to.first_name),
+        to=headers.recipient(
+            to.email, to.first_name if to.display_name is None else to.display_name),
         subject=subject_prefix + rendered.subject,
         text=text,
         html=page,
