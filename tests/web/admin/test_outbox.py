@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.delivery.dispatch import run_pass
+from service.models import utcnow
 from tests.web.conftest import sign_up
 
 
@@ -15,6 +17,7 @@ def test_a_confirmation_email_can_be_read_in_the_admin(
     admin_app: Flask, editor: FlaskClient
 ) -> None:
     sign_up(admin_app.test_client(), "newpatient@example.com", "Nell")
+    run_pass(admin_app, utcnow())  # the signup only queued it; the worker's pass writes it
     listing = editor.get("/admin/outbox").text
     link = re.search(r'href="(/admin/outbox/[^"]+\.eml)"', listing)
     assert link and "newpatient@example.com" in listing
