@@ -18,7 +18,8 @@ from service.models.course import RevisionStatus
 
 IMPORTED_BY = "lessons import"
 # Checks need clinic details only to fill placeholders; callers with an app pass the real ones.
-PLACEHOLDER_SETTINGS = ClinicSettings("Clinic", "Address", "Phone", "https://clinic.invalid/")
+PLACEHOLDER_SETTINGS = ClinicSettings("Clinic", "Address", "Phone", "https://clinic.invalid/",
+                                      base_url="https://clinic.invalid")
 
 
 @dataclass

@@ -17,8 +17,8 @@ from service.extensions import db
 from tests.conftest import make_app
 from tests.smtp_server import free_port
 from tests.web.admin.conftest import PASSWORD, make_staff
-from tests.web.conftest import load_course
-from tests.web.test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401 - skip without it
+from tests.web.conftest import ARGS, CHROMIUM, load_course
+from tests.web.test_browser import pytestmark  # noqa: F401 - skip without Chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "admin"
 
