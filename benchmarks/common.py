@@ -54,11 +54,12 @@ def flask(args: Sequence[str], env: dict[str, str]) -> tuple[str, float]:
 
 
 def databases() -> list[tuple[str, str | None]]:
-    """SQLite always; PostgreSQL when BENCH_DATABASE_URL names a database we may wipe."""
+    """SQLite; PostgreSQL too when BENCH_DATABASE_URL names a database we may wipe."""
     found: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("BENCH_DATABASE_URL"):
         found.append(("postgresql", database_url(os.environ["BENCH_DATABASE_URL"], "")))
-    return found
+    only = os.environ.get("BENCH_ONLY")  # e.g. BENCH_ONLY=postgresql to rerun one
+    return [(name, url) for name, url in found if not only or name == only]
 
 
 @contextmanager
