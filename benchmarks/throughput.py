@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import smtplib
 import statistics
 import tempfile
@@ -83,7 +84,8 @@ def measure(name: str, url: str | None, count: int, connections: int) -> list[ob
         size = statistics.mean(len(data) for _, _, data in list(sink.kept())[:count])
     assert report.imported == count and sent == count, (report, output)
     return [name, connections, f"{count:,}", f"{imported:.1f}", f"{size / 1024:.1f}",
-            f"{idle:.2f}", f"{whole:.2f}", f"{ours:.0f}", f"{bare:.0f}", f"{ours / bare:.2f}"]
+            f"{idle:.2f}", f"{whole:.2f}", f"{ours:.0f}", f"{bare:.0f}", f"{ours / bare:.2f}",
+            f"{os.getloadavg()[0]:.1f}"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,7 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     print("(a) whole pass: `flask dispatch --now` (minus an idle pass) vs bare smtplib sending "
           "the same bytes, same sink, same run")
     print(table(["database", "SMTP_CONNECTIONS", "messages", "import s", "KB/msg", "idle pass s",
-                 "dispatch s", "dispatch msg/s", "bare msg/s", "ratio"], rows))
+                 "dispatch s", "dispatch msg/s", "bare msg/s", "ratio", "load"], rows))
+    print("load: the machine's 1-minute load average after each case; with more runnable "
+          "processes than cores the two sides of a ratio run on different machines, in effect")
 
 
 if __name__ == "__main__":
