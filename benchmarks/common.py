@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,13 +45,18 @@ def environment(uri: str, folder: str, **settings: object) -> dict[str, str]:
     return env
 
 
-def flask(args: Sequence[str], env: dict[str, str]) -> tuple[str, float]:
-    """Run one `flask --app wsgi …` command as an operator would; its output and seconds."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def flask(args: Sequence[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run one `flask --app wsgi …` command as an operator would: output, seconds, CPU s."""
+    start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], env=env,
                           check=True, capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1])
-    return done.stdout, time.perf_counter() - start
+    return done.stdout, time.perf_counter() - start, _children_cpu() - cpu
 
 
 def databases() -> list[tuple[str, str | None]]:
