@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from benchmarks import fanout, idle, latency, load, memory, soak, throughput
+from benchmarks import admin_pages, fanout, idle, latency, load, memory, soak, throughput
 
 
 def main() -> None:
@@ -20,6 +20,7 @@ def main() -> None:
         fanout.main(["--count", "10000"])
         idle.main(["--max", "100000"])
         memory.main(["--counts", "1000", "5000"])
+        admin_pages.main(["--repeats", "5"])
         soak.main(["--quick"])
     else:
         throughput.main([])
@@ -27,6 +28,7 @@ def main() -> None:
         fanout.main([])
         idle.main([])
         memory.main([])
+        admin_pages.main([])
         soak.main([])
     if os.environ.get("BENCH_DATABASE_URL"):  # the load benchmark runs on PostgreSQL only
         load.main(["--quick"] if args.quick else [])

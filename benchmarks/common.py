@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,21 +45,27 @@ def environment(uri: str, folder: str, **settings: object) -> dict[str, str]:
     return env
 
 
-def flask(args: Sequence[str], env: dict[str, str]) -> tuple[str, float]:
-    """Run one `flask --app wsgi …` command as an operator would; its output and seconds."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def flask(args: Sequence[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run one `flask --app wsgi …` command as an operator would: output, seconds, CPU s."""
+    start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], env=env,
                           check=True, capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1])
-    return done.stdout, time.perf_counter() - start
+    return done.stdout, time.perf_counter() - start, _children_cpu() - cpu
 
 
 def databases() -> list[tuple[str, str | None]]:
-    """SQLite always; PostgreSQL when BENCH_DATABASE_URL names a database we may wipe."""
+    """SQLite; PostgreSQL too when BENCH_DATABASE_URL names a database we may wipe."""
     found: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("BENCH_DATABASE_URL"):
         found.append(("postgresql", database_url(os.environ["BENCH_DATABASE_URL"], "")))
-    return found
+    only = os.environ.get("BENCH_ONLY")  # e.g. BENCH_ONLY=postgresql to rerun one
+    return [(name, url) for name, url in found if not only or name == only]
 
 
 @contextmanager

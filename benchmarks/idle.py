@@ -58,6 +58,9 @@ def grow(app: Flask, start: int, stop: int, *, newsletter: bool = False) -> None
             db.session.execute(text(statement), {"start": start, "stop": stop})
         db.session.commit()
         if postgres:
+            # The ids were given explicitly: move the sequence past them for later signups.
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), "
+                                    "(SELECT max(id) FROM subscriber))"))
             db.session.execute(text("ANALYZE subscriber"))
             db.session.execute(text("ANALYZE enrolment"))
             db.session.commit()

@@ -115,7 +115,11 @@ def measure(url: str | None, backlog: int, signups: int, gap: float,
             answered = {}
             for n in range(signups):
                 email = f"signup{n}@example.com"
-                answered[email] = sign_up(base, email)
+                try:
+                    answered[email] = sign_up(base, email)
+                except OSError as error:
+                    tail = (Path(folder) / "web.log").read_text()[-3000:]
+                    raise RuntimeError(f"signup {n} failed: {error}; web log:\n{tail}") from error
                 time.sleep(gap)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:

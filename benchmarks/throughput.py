@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import smtplib
 import statistics
 import tempfile
@@ -39,14 +40,15 @@ def write_csv(path: Path, count: int) -> None:
                              "2026-03-01T12:00:00+00:00"])
 
 
-def bare_loop(sink: Sink, count: int) -> float:
-    """Messages per second of smtplib alone: one connection, the bytes dispatch sent."""
+def bare_loop(sink: Sink, count: int) -> tuple[float, float]:
+    """smtplib alone, one connection, the bytes dispatch sent: msg/s and CPU ms per message."""
     messages = list(sink.kept())[:count]
     with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for sender, recipients, data in messages:
             smtp.sendmail(sender, recipients, data)
-        return len(messages) / (time.perf_counter() - start)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return len(messages) / elapsed, cpu * 1000 / len(messages)
 
 
 def _instant(value: datetime) -> str:
@@ -73,17 +75,20 @@ def measure(name: str, url: str | None, count: int, connections: int) -> list[ob
         due = _due(app)  # lesson 1 goes at each subscriber's send hour
         env = environment(app.config["SQLALCHEMY_DATABASE_URI"], folder, SMTP_URL=sink.url,
                           SMTP_CONNECTIONS=connections)
-        idle = statistics.median(
-            flask(["dispatch", "--now", _instant(due - timedelta(hours=1))], env)[1]
-            for _ in range(3))
-        output, whole = flask(["dispatch", "--now", _instant(due)], env)
+        idle_runs = [flask(["dispatch", "--now", _instant(due - timedelta(hours=1))], env)
+                     for _ in range(3)]
+        idle = statistics.median(run[1] for run in idle_runs)
+        idle_cpu = statistics.median(run[2] for run in idle_runs)
+        output, whole, whole_cpu = flask(["dispatch", "--now", _instant(due)], env)
         sent = sink.count
         ours = count / (whole - idle)
-        bare = bare_loop(sink, count)
+        ours_cpu = (whole_cpu - idle_cpu) * 1000 / count
+        bare, bare_cpu = bare_loop(sink, count)
         size = statistics.mean(len(data) for _, _, data in list(sink.kept())[:count])
     assert report.imported == count and sent == count, (report, output)
     return [name, connections, f"{count:,}", f"{imported:.1f}", f"{size / 1024:.1f}",
-            f"{idle:.2f}", f"{whole:.2f}", f"{ours:.0f}", f"{bare:.0f}", f"{ours / bare:.2f}"]
+            f"{idle:.2f}", f"{whole:.2f}", f"{ours:.0f}", f"{bare:.0f}", f"{ours / bare:.2f}",
+            f"{ours_cpu:.2f}", f"{bare_cpu:.2f}", f"{os.getloadavg()[0]:.1f}"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,7 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     print("(a) whole pass: `flask dispatch --now` (minus an idle pass) vs bare smtplib sending "
           "the same bytes, same sink, same run")
     print(table(["database", "SMTP_CONNECTIONS", "messages", "import s", "KB/msg", "idle pass s",
-                 "dispatch s", "dispatch msg/s", "bare msg/s", "ratio"], rows))
+                 "dispatch s", "dispatch msg/s", "bare msg/s", "ratio", "dispatch CPU ms/msg",
+                 "bare CPU ms/msg", "load"], rows))
+    print("CPU ms/msg: the sending process's own CPU time per message (dispatch: minus an idle "
+          "pass); load: the 1-minute load average after each case. With more runnable "
+          "processes than cores, CPU per message decides more than the wall clock.")
 
 
 if __name__ == "__main__":

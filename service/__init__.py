@@ -35,6 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
+    # Browsers send the session cookie (the admin login) only over HTTPS when the site is HTTPS.
+    app.config.setdefault("SESSION_COOKIE_SECURE", False)
+    if not (test_config and "SESSION_COOKIE_SECURE" in test_config):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+
     from service import cli, extensions, web
     from service.delivery import database  # noqa: F401 - SQLite: WAL and busy_timeout on connect
 

@@ -139,6 +139,11 @@ def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # The staff admin: sessions end after this long without a request; login throttling.
+        "ADMIN_IDLE_MINUTES": _int(env, "ADMIN_IDLE_MINUTES", 30),
+        "ADMIN_LOGIN_MAX_PER_ACCOUNT": _int(env, "ADMIN_LOGIN_MAX_PER_ACCOUNT", 5),
+        "ADMIN_LOGIN_MAX_PER_IP": _int(env, "ADMIN_LOGIN_MAX_PER_IP", 20),
+        "ADMIN_LOGIN_WINDOW_MINUTES": _int(env, "ADMIN_LOGIN_WINDOW_MINUTES", 15),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -17,6 +17,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from service.delivery.dispatch import run_pass, run_transactional_pass
+from service.delivery.health import beat
+from service.extensions import db
 from service.models import utcnow
 
 log = logging.getLogger("service.worker")
@@ -30,10 +32,22 @@ def dispatch_job(app: Flask, stop: threading.Event) -> None:
         return
     try:
         counts = run_pass(app, utcnow(), stop)
-    except Exception:  # a bad pass must not kill the worker: the next minute tries again
+    except Exception as error:  # a bad pass must not kill the worker: the next minute tries
         log.exception("dispatch pass failed")
+        heartbeat(app, f"pass failed: {error}")
         return
     log.log(logging.WARNING if counts.held else logging.INFO, "dispatch %s", counts.line())
+    heartbeat(app, counts.line())
+
+
+def heartbeat(app: Flask, summary: str) -> None:
+    """Tell the admin dashboard the worker is alive (a failure here only gets logged)."""
+    try:
+        with app.app_context():
+            beat(db.session(), utcnow(), summary)
+            db.session.commit()
+    except Exception:  # the heartbeat must never stop sending
+        log.exception("could not record the worker heartbeat")
 
 
 def transactional_job(app: Flask, stop: threading.Event) -> None:

@@ -1,7 +1,7 @@
 """subscriber link epoch: signed links carry it, raising it revokes them
 
 Revision ID: c4e1a7d93b20
-Revises: b7d2c41e9f08
+Revises: 03d1bf00ace3
 Create Date: 2026-12-01 10:50:00.000000
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4e1a7d93b20"
-down_revision = "b7d2c41e9f08"
+down_revision = "03d1bf00ace3"
 branch_labels = None
 depends_on = None
 

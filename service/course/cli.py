@@ -20,12 +20,17 @@ lessons_cli = AppGroup("lessons", help="Import, export and check the course.")
 @lessons_cli.command("import")
 @click.argument("directory", default="lessons")
 def import_command(directory: str) -> None:
-    """Load or update the course from DIRECTORY (default: lessons) as new revisions."""
+    """Load or update the course from DIRECTORY (default: lessons) as new revisions.
+
+    A changed file that fails `lessons check` becomes a draft in the admin, nothing is
+    published, and the command exits with status 1.
+    """
+    settings = ClinicSettings.from_config(current_app.config)
     try:
         if not lesson_paths(directory):
             click.echo(f"no lessons found in {directory}")
             return
-        summary = import_lessons(db.session(), directory, utcnow())
+        summary = import_lessons(db.session(), directory, utcnow(), settings)
     except ContentError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -37,6 +42,15 @@ def import_command(directory: str) -> None:
     ):
         for slug in slugs:
             click.echo(f"{label}: {slug}")
+    if summary.failed:
+        for slug, number, problems in summary.drafts:
+            click.echo(f"draft: {slug} (revision {number}) fails the check: "
+                       f"{'; '.join(problems)}", err=True)
+        for slug in summary.held:
+            click.echo(f"not published (another file failed): {slug}", err=True)
+        click.echo(f"{len(summary.drafts)} changed lessons failed the check: nothing was "
+                   "published; fix them in the files or in the admin", err=True)
+        raise SystemExit(1)
     click.echo(
         f"{summary.total} lessons: {len(summary.created)} created, {len(summary.updated)} "
         f"updated, {len(summary.unchanged)} unchanged"

@@ -15,6 +15,7 @@ from typing import Any
 
 from service import links
 from service.mail.compose import (
+    SAMPLE_NAME,
     Addressee,
     Sender,
     already_subscribed_content,
@@ -146,11 +147,14 @@ def _newsletter(delivery: Delivery, batch: Batch, env: Env) -> Built:
 
 
 def _test(delivery: Delivery, batch: Batch, env: Env) -> Built:
-    """A staff test send: the real layout, links that lead nowhere, "[Test]" in the subject."""
+    """A staff test send: the real layout, links that lead nowhere, "[Test]" in the subject.
+
+    It greets the admin preview's sample patient, so staff read what a patient reads.
+    """
     placeholder = "test-send"
-    to = Addressee(delivery.to_address or "", "",
+    to = Addressee(delivery.to_address or "", SAMPLE_NAME,
                    links.unsubscribe_url(env.config, placeholder),
-                   links.preferences_url(env.config, placeholder))
+                   links.preferences_url(env.config, placeholder), display_name="")
     if delivery.newsletter_issue_id is not None:
         issue = batch.issues.get(delivery.newsletter_issue_id)
         if issue is None:

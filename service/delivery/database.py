@@ -37,7 +37,7 @@ def begin_write(session: Session) -> None:
     no waiting) if another process wrote in between; BEGIN IMMEDIATE waits its turn instead.
     PostgreSQL needs nothing here: its claims lock rows with FOR UPDATE SKIP LOCKED.
     """
-    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session
+    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session()
         session = session()
     if session.in_transaction():
         session.commit()

@@ -32,7 +32,7 @@ class CoursePlan:
 
     @classmethod
     def load(cls, session: Session) -> CoursePlan:
-        """Read the published course (a few rows) once per pass."""
+        """Read the published, unretired course (a few rows) once per pass."""
         rows = session.execute(
             select(Lesson.id, Lesson.position, LessonRevision.delay_days)
             .join(
@@ -42,6 +42,7 @@ class CoursePlan:
                     LessonRevision.number == Lesson.published_number,
                 ),
             )
+            .where(Lesson.retired_at.is_(None))  # a retired lesson is skipped by everyone
             .order_by(Lesson.position)
         ).all()
         return cls([PlannedLesson(*row) for row in rows])

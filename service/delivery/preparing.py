@@ -51,7 +51,7 @@ def _revisions(session: Session, rows: list[Delivery]) -> tuple[dict[int, Lesson
             select(LessonRevision).options(joinedload(LessonRevision.lesson))
             .join(Lesson, and_(Lesson.id == LessonRevision.lesson_id,
                                Lesson.published_number == LessonRevision.number))
-            .where(Lesson.id.in_(lesson_ids))
+            .where(Lesson.id.in_(lesson_ids), Lesson.retired_at.is_(None))
         ):
             published[revision.lesson_id] = revision
     drafts = {r.id: r for r in session.scalars(

@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from service import links
 from service.mail import message as headers
 from service.mail.message import Outgoing
-from service.mail.render import Content, Personal, Rendered, personalise
+from service.mail.render import (
+    ClinicSettings,
+    Content,
+    Personal,
+    Place,
+    Rendered,
+    personalise,
+    render_lesson,
+)
 
 
 def confirmation_content(clinic_name: str) -> Content:
@@ -78,6 +87,9 @@ class Addressee:
     first_name: str
     unsubscribe_url: str
     preferences_url: str
+    # The To display name when it is not the greeted name: a test send greets a sample
+    # patient but goes to a staff address under no name.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,8 @@ def assemble(
     )
     return headers.build_message(
         mail_from=sender.mail_from,
-        to=headers.recipient(to.email, to.first_name),
+        to=headers.recipient(
+            to.email, to.first_name if to.display_name is None else to.display_name),
         subject=subject_prefix + rendered.subject,
         text=text,
         html=page,
@@ -122,3 +135,28 @@ def assemble(
         list_unsubscribe=list_unsubscribe,
         list_id=list_id,
     )
+
+
+SAMPLE_NAME = "Maria"
+SAMPLE_ID = "preview"  # real public ids are 32 hex digits, so these links open nobody's page
+
+
+def lesson_sample(
+    revision: Any, config: Mapping[str, Any], first_name: str = SAMPLE_NAME,
+    place: Place | None = None,
+) -> tuple[str, str, str]:
+    """(subject, html, text) of a lesson revision as a subscriber gets it, for a sample
+    person: the admin's preview (the same render and slots as a delivery)."""
+    settings = ClinicSettings.from_config(config)
+    rendered = render_lesson(revision_slug(revision), revision, settings, place)
+    personal = Personal(first_name, links.unsubscribe_url(config, SAMPLE_ID),
+                        links.preferences_url(config, SAMPLE_ID))
+    page, text = personalise(rendered, personal)
+    return rendered.subject, page, text
+
+
+def revision_slug(revision: Any) -> str:
+    """The slug of a stored revision's lesson, or of an unsaved one that carries `slug`."""
+    lesson = getattr(revision, "lesson", None)
+    return str(lesson.slug if lesson is not None else getattr(revision, "slug", "draft"))
+

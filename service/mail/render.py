@@ -85,6 +85,7 @@ class Content:
     after: str = ""  # Markdown shown after the button
     footer_reason: str = ""
     place: Place | None = None  # lessons only: "Lesson N of M", "Next: …"
+    signoff: str = ""  # "Reviewed by NAME, CREDENTIALS, DATE" under a lesson, or ""
 
 
 def _environment(templates_dir: str) -> Environment:
@@ -142,6 +143,7 @@ def render_mjml(content: Content, settings: ClinicSettings) -> str:
         footer_reason=content.footer_reason,
         place=content.place,
         top_line=top_line(content.place, body) if content.place else "",
+        signoff=content.signoff,
     )
 
 
@@ -160,6 +162,8 @@ def render_text(content: Content, settings: ClinicSettings) -> str:
     if content.sources:
         listed = "\n".join(markdown.wrap(source, "- ", "  ") for source in content.sources)
         parts.append("Sources\n-------\n" + listed)
+    if content.signoff:
+        parts.append(markdown.wrap(content.signoff))
     footer = [
         "-- ",
         settings.name,
@@ -200,6 +204,7 @@ def lesson_content(slug: str, revision: Any, place: Place | None = None) -> Cont
         sources=tuple(revision.sources or ()),
         footer_reason="You get this email because you joined our course on sciatica.",
         place=place,
+        signoff=getattr(revision, "signoff", "") or "",
     )
 
 
@@ -225,7 +230,7 @@ def cached(key: tuple[Any, ...], build: Content, settings: ClinicSettings) -> Re
 
 def render_lesson(slug: str, revision: Any, settings: ClinicSettings,
                   place: Place | None = None) -> Rendered:
-    """A lesson revision, rendered once per (revision, content hash, place, clinic settings).
+    """A lesson revision, rendered once per (revision, content hash, sign-off, place, clinic).
 
     The place is in the key: when the course gains or loses a lesson, "Lesson N of M" and
     "Next: …" change although the revision does not.
@@ -233,7 +238,8 @@ def render_lesson(slug: str, revision: Any, settings: ClinicSettings,
     content = lesson_content(slug, revision, place)
     if getattr(revision, "id", None) is None:
         return render(content, settings)  # an unsaved draft (preview): nothing to key on
-    return cached(("lesson", revision.id, revision.content_hash, place), content, settings)
+    key = ("lesson", revision.id, revision.content_hash, content.signoff, place)
+    return cached(key, content, settings)
 
 
 def greeting(first_name: str | None) -> str:

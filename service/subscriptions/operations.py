@@ -167,7 +167,7 @@ def send_fresh_links(session: Session, email: str, now: datetime) -> None:
         key = f"fresh_confirmation:{subscriber.public_id}:{hour}"
         queue_transactional(session, subscriber, MessageKind.CONFIRMATION, now, key=key)
     elif subscriber.status == SubscriberStatus.ACTIVE:
-        key = f"already_subscribed:{subscriber.public_id}:{hour}"
+        key = f"fresh_links:{subscriber.public_id}:{hour}"
         queue_transactional(session, subscriber, MessageKind.ALREADY_SUBSCRIBED, now, key=key)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -272,16 +271,11 @@ def test_export_guards_formula_cells_and_import_elsewhere_gives_the_same_subscri
         db.engine.dispose()
 
 
-def test_three_thousand_confirmed_rows_import_in_a_few_seconds(
-    app: Flask, tmp_path: Path
-) -> None:
+def test_three_thousand_confirmed_rows_import_whole(app: Flask, tmp_path: Path) -> None:
     source = _write(tmp_path / "many.csv", HEADER + "".join(
         f"many{n}@example.com,Pat,America/New_York,9,2026-02-01T10:00:00Z\n"
         for n in range(3000)))
-    start = time.perf_counter()
-    code, output = _import(app, source)
-    elapsed = time.perf_counter() - start
+    code, output = _import(app, source)  # its speed is measured in benchmarks/throughput.py
     assert "imported=3000 confirmed=3000" in output
-    assert elapsed < 5
     assert _count(app, Consent) == 3000
     assert _count(app, Enrolment) == 3000

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service import config
 from service.mail.compose import confirmation_content
 from service.mail.render import ClinicSettings, render
 from tests.conftest import make_app
@@ -51,9 +52,9 @@ def test_nothing_else_in_the_instance_folder_is_served(tmp_path: Path, name: str
     assert app.test_client().get(f"/clinic/{name}").status_code == 404
 
 
-def test_clinic_logo_url_is_used_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLINIC_LOGO_URL", "https://calmhands.example/logo.png")
-    app = make_app(database(tmp_path), tmp_path)
+def test_clinic_logo_url_is_used_as_given(tmp_path: Path) -> None:
+    app = make_app(database(tmp_path), tmp_path,
+                   CLINIC_LOGO_URL="https://calmhands.example/logo.png")
     assert '<img src="https://calmhands.example/logo.png"' in header(app.config)
 
 
@@ -61,5 +62,6 @@ def test_a_clinic_logo_url_that_is_not_absolute_stops_the_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLINIC_LOGO_URL", "logo.png")
+    monkeypatch.chdir(tmp_path)  # no developer's .env
     with pytest.raises(ValueError, match="CLINIC_LOGO_URL must be an absolute http"):
-        make_app(database(tmp_path), tmp_path)
+        config.from_environment(str(tmp_path))

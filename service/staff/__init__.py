@@ -1,0 +1,1 @@
+"""Staff accounts: creating, finding, authenticating and disabling them; login throttling."""
