@@ -26,3 +26,13 @@ def unsubscribe_url(config: Mapping[str, Any], public_id: str) -> str:
 def preferences_url(config: Mapping[str, Any], public_id: str) -> str:
     """The preferences page of one subscriber."""
     return _link(config, "preferences", tokens.PREFERENCES, public_id)
+
+
+def newsletter_unsubscribe_url(config: Mapping[str, Any], public_id: str) -> str:
+    """A newsletter's List-Unsubscribe and footer link: it stops the newsletter only."""
+    return _link(config, "unsubscribe/newsletter", tokens.UNSUBSCRIBE_NEWSLETTER, public_id)
+
+
+def archive_url(config: Mapping[str, Any], slug: str) -> str:
+    """An issue's public page in the archive ("read it in your browser"): nothing personal."""
+    return f"{config['BASE_URL']}/newsletter/{slug}"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service.delivery.database import begin_write, is_postgres
 from service.delivery.policy import LEASE, gives_up, retry_delay
 from service.mail.bounces import summary
-from service.models import Delivery, DeliveryStatus, Lane, SendingHold
+from service.models import Delivery, DeliveryStatus, IssueStatus, Lane, NewsletterIssue, SendingHold
 from service.subscriptions.suppression import suppress
 
 # While held, passes send nothing; then one pass tries again (and holds again if refused).
@@ -90,6 +90,8 @@ _MARK_SENT = (
     )
 )
 
+_ISSUE_STATUS = select(NewsletterIssue.status).where(NewsletterIssue.id == bindparam("b_id"))
+
 
 class SentMarks:
     """Records "sent" for one sending thread: one autocommitted UPDATE per message.
@@ -115,6 +117,11 @@ class SentMarks:
         self.connection.execute(_MARK_SENT, {"b_id": delivery.id, "b_sent_at": now,
                                              "b_revision_id": revision_id,
                                              "b_message_id": message_id[:255]})
+
+    def issue_stopped(self, issue_id: int) -> bool:
+        """Whether a newsletter issue was stopped (or cancelled): read just before each send."""
+        status = self.connection.execute(_ISSUE_STATUS, {"b_id": issue_id}).scalar()
+        return status in (IssueStatus.STOPPED, IssueStatus.CANCELLED, None)
 
     def close(self) -> None:
         """Give the connection back as it was; one that cannot be reset is discarded."""

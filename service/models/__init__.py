@@ -10,7 +10,7 @@ from service.models.delivery import (
     MessageKind,
     SendingHold,
 )
-from service.models.newsletter import IssueStatus, NewsletterIssue
+from service.models.newsletter import IssueStatus, NewsletterIssue, ScheduleMode
 from service.models.subscriber import Consent, Erasure, Subscriber, SubscriberStatus, Suppression
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Enrolment",
     "Erasure",
     "IssueStatus",
+    "ScheduleMode",
     "Lane",
     "Lesson",
     "LessonRevision",
