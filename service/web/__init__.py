@@ -16,6 +16,7 @@ from service.web import access_log
 
 
 def init_app(app: Flask) -> None:
+    from service.web.archive import bp as archive_bp
     from service.web.clinic_logo import bp as clinic_logo_bp
     from service.web.course_pages import bp as course_pages_bp
     from service.web.fresh import bp as fresh_bp
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(subscriber_bp)
     app.register_blueprint(fresh_bp)
     app.register_blueprint(course_pages_bp)
+    app.register_blueprint(archive_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
     app.register_error_handler(ExpiredToken, expired_page)

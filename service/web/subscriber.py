@@ -68,39 +68,71 @@ def _left_page(
     return page, 400 if error else 200
 
 
-@bp.get("/unsubscribe/<token>")
-def unsubscribe_page(token: str) -> str | tuple[str, int]:
-    """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
-    subscriber = subscriber_from(token, tokens.UNSUBSCRIBE)
+# Which list each unsubscribe link is for: the token's purpose says it (signed, so a
+# course link cannot be turned into a newsletter one).
+PURPOSES = {"course": tokens.UNSUBSCRIBE, "newsletter": tokens.UNSUBSCRIBE_NEWSLETTER}
+
+
+def _choices_page(token: str, list_name: str) -> str | tuple[str, int]:
+    subscriber = subscriber_from(token, PURPOSES[list_name])
     if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED):
         return _left_page(subscriber, Scope.ALL)
     can_pause = subscriber.is_active and subscriber.course_enabled and not subscriber.paused
-    return render_template(
-        "unsubscribe.html", token=token, subscriber=subscriber, can_pause=can_pause,
-    )
+    return render_template("unsubscribe.html", token=token, subscriber=subscriber,
+                           can_pause=can_pause, list_name=list_name)
 
 
-CHOICES = {"all": Scope.ALL, "course": Scope.COURSE, "pause": "pause"}
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> str | tuple[str, int]:
+    """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
+    return _choices_page(token, "course")
+
+
+@bp.get("/unsubscribe/newsletter/<token>")
+def newsletter_unsubscribe_page(token: str) -> str | tuple[str, int]:
+    """A newsletter's footer link: stop the newsletter, or everything (and the course's own)."""
+    return _choices_page(token, "newsletter")
+
+
+CHOICES = {"all": Scope.ALL, "course": Scope.COURSE, "newsletter": Scope.NEWSLETTER,
+           "pause": "pause"}
+
+
+def _one_click_scope(subscriber: Subscriber, list_name: str) -> Scope:
+    """A list's one-click stops that list; with nothing else left on, it stops everything."""
+    if list_name == "newsletter":
+        return Scope.NEWSLETTER if subscriber.course_enabled else Scope.ALL
+    return Scope.COURSE if subscriber.newsletter_enabled else Scope.ALL
 
 
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058: no cookie, no CSRF token; the signed token in the URL protects it
 def unsubscribe(token: str) -> tuple[str, int]:
-    """Our page's buttons, or a mailbox provider's one-click POST: 200, never a redirect.
+    """Our page's buttons, or a mailbox provider's one-click POST: 200, never a redirect."""
+    return _unsubscribe(token, "course")
 
-    A genuine link of any age works: an unsubscribe must never fail because the mail is old.
-    """
+
+@bp.post("/unsubscribe/newsletter/<token>")
+@csrf.exempt  # RFC 8058, as above
+def newsletter_unsubscribe(token: str) -> tuple[str, int]:
+    """A newsletter's one-click POST (stops the newsletter only) or its page's buttons."""
+    return _unsubscribe(token, "newsletter")
+
+
+def _unsubscribe(token: str, list_name: str) -> tuple[str, int]:
+    """A genuine link of any age works: an unsubscribe must never fail because the mail is old."""
     secret = current_app.config["SECRET_KEY"]
-    public_id = tokens.read_token_any_age(secret, tokens.UNSUBSCRIBE, token)
+    public_id = tokens.read_token_any_age(secret, PURPOSES[list_name], token)
     subscriber = operations.find_by_public_id_or_none(db.session(), public_id)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
     now = utcnow()
     if request.form.get("List-Unsubscribe") == ONE_CLICK:
-        preferences.unsubscribe(db.session(), subscriber, Scope.ALL, now)
+        scope = _one_click_scope(subscriber, list_name)
+        preferences.unsubscribe(db.session(), subscriber, scope, now)
         db.session().commit()
         # The POST came from a mailbox provider: answer without handing it any personal link.
-        return render_template("one_click_done.html"), 200
+        return render_template("one_click_done.html", scope=str(scope)), 200
     choice = CHOICES.get(request.form.get("scope", "all"), Scope.ALL)
     if choice == "pause":
         if subscriber.is_active:
@@ -108,7 +140,9 @@ def unsubscribe(token: str) -> tuple[str, int]:
     else:
         preferences.unsubscribe(db.session(), subscriber, Scope(choice), now)
     db.session.commit()
-    return _left_page(subscriber, str(choice), token=token)
+    course_token = token if list_name == "course" else tokens.make_token(
+        secret, tokens.UNSUBSCRIBE, subscriber.public_id)
+    return _left_page(subscriber, str(choice), token=course_token)
 
 
 @bp.post("/preferences/<token>/subscribe-again")
