@@ -149,7 +149,7 @@ def queue_newsletter(
 
 def cancel_issue_rows(session: Session, issue_id: int) -> int:
     """Take back every queued row of one issue (a stop); rows already claimed are refused
-    by the sending side, which reads the issue's status before each message."""
+    by the sending side, which reads the issue's status with each "sent" mark."""
     result = session.execute(
         update(Delivery).where(Delivery.newsletter_issue_id == issue_id,
                                Delivery.kind == MessageKind.NEWSLETTER,

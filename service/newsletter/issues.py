@@ -174,8 +174,9 @@ def cancel_issue(session: Session, issue: NewsletterIssue, now: datetime) -> Non
 def stop_issue(session: Session, issue: NewsletterIssue, now: datetime) -> int:
     """Stop an issue that is sending; the queued rows taken back.
 
-    After the commit no further message of it starts: the dispatch pass reads the status
-    before each newsletter message, so only one already being handed to SMTP completes.
+    After the commit, each sending connection sends at most the one message of it already
+    on its way: the status comes back with every "sent" mark, and a connection reads it
+    before its first message of an issue.
     """
     if issue.status != IssueStatus.SENDING:
         raise IssueError(f"This issue is {label(issue.status)}, not sending: nothing to stop.")
