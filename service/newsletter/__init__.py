@@ -6,4 +6,6 @@
   subscriber's own hour on a date).
 - service.newsletter.fanout: who gets an issue, how many, and queueing it (set-based).
 - service.newsletter.reports: progress while it sends, results afterwards.
+- service.newsletter.preview: the compose page's live preview and readability panel.
+- service.newsletter.cli: `flask --app wsgi newsletter …` for operators.
 """

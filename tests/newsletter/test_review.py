@@ -84,3 +84,14 @@ def test_an_operator_creates_sends_and_lists_from_the_command_line(
         issue = db.session.get(NewsletterIssue, 1)
         assert issue is not None and issue.preheader == "Longer Saturdays"
         assert issue.body.strip() == "We open at 8." and issue.status == "stopped"
+
+
+def test_the_preview_is_the_email_without_anything_personal(app: Flask) -> None:
+    from service.newsletter.preview import preview, readability_of
+
+    unsaved = NewsletterIssue(subject="Winter news", preheader="Longer Saturdays",
+                              body="We now open at 8 on Saturdays. Call us to book.")
+    shown = preview(unsaved, app.config)
+    assert shown.subject == "Winter news" and "We now open at 8" in shown.html
+    assert "Hi there," in shown.text and "/unsubscribe/newsletter/" in shown.text
+    assert readability_of(unsaved).grade < 8
