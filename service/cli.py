@@ -6,8 +6,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from service.course.cli import lessons_cli
     from service.delivery.cli import dispatch_command, worker_command
+    from service.newsletter.cli import newsletter_cli
     from service.staff.cli import staff_cli
     from service.subscriptions.cli import subscribers_cli
 
-    for command in (lessons_cli, dispatch_command, worker_command, subscribers_cli, staff_cli):
+    for command in (lessons_cli, dispatch_command, worker_command, subscribers_cli, staff_cli,
+                    newsletter_cli):
         app.cli.add_command(command)

@@ -28,3 +28,14 @@ def unsubscribe_url(config: Mapping[str, Any], public_id: str, epoch: int = 0) -
 def preferences_url(config: Mapping[str, Any], public_id: str, epoch: int = 0) -> str:
     """The preferences page of one subscriber."""
     return _link(config, "preferences", tokens.PREFERENCES, public_id, epoch)
+
+
+def newsletter_unsubscribe_url(config: Mapping[str, Any], public_id: str, epoch: int = 0) -> str:
+    """A newsletter's List-Unsubscribe and footer link: it stops the newsletter only."""
+    return _link(config, "unsubscribe/newsletter", tokens.UNSUBSCRIBE_NEWSLETTER, public_id,
+                 epoch)
+
+
+def archive_url(config: Mapping[str, Any], slug: str) -> str:
+    """An issue's public page in the archive ("read it in your browser"): nothing personal."""
+    return f"{config['BASE_URL']}/newsletter/{slug}"

@@ -13,6 +13,8 @@ from service.errors import ExpiredToken, InvalidToken
 CONFIRM = "confirm"
 UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"
+# The List-Unsubscribe link of a newsletter: it names the list, so it stops that list only.
+UNSUBSCRIBE_NEWSLETTER = "unsubscribe-newsletter"
 
 # Seconds each kind of link stays valid. Unsubscribe links must work long after the
 # mail left (CAN-SPAM: 30 days, CASL: 60 days); we keep them working for a year.
@@ -20,6 +22,7 @@ MAX_AGE = {
     CONFIRM: 7 * 24 * 3600,
     UNSUBSCRIBE: 365 * 24 * 3600,
     PREFERENCES: 365 * 24 * 3600,
+    UNSUBSCRIBE_NEWSLETTER: 365 * 24 * 3600,
 }
 
 

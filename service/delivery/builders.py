@@ -28,6 +28,7 @@ from service.mail.render import ClinicSettings, Place, Rendered, cached, render_
 from service.models import (
     Delivery,
     DeliveryStatus,
+    IssueStatus,
     LessonRevision,
     MessageKind,
     NewsletterIssue,
@@ -92,22 +93,30 @@ def refusal(delivery: Delivery, batch: Batch) -> tuple[str, str] | None:
     if delivery.kind == MessageKind.NEWSLETTER:
         if subscriber.status != SubscriberStatus.ACTIVE or not subscriber.newsletter_enabled:
             return DeliveryStatus.CANCELLED, "newsletter turned off"
-        if batch.issues.get(delivery.newsletter_issue_id or 0) is None:
+        issue = batch.issues.get(delivery.newsletter_issue_id or 0)
+        if issue is None:
             return DeliveryStatus.CANCELLED, "issue deleted"
+        if issue.status in (IssueStatus.STOPPED, IssueStatus.CANCELLED):
+            return DeliveryStatus.CANCELLED, f"issue {issue.status}"
     return None
 
 
-def _addressee(config: Mapping[str, Any], subscriber: Subscriber) -> Addressee:
+def _addressee(config: Mapping[str, Any], subscriber: Subscriber,
+               list_name: str = "course") -> Addressee:
+    """The person and their links; a newsletter's unsubscribe link stops the newsletter only."""
+    unsubscribe = (links.newsletter_unsubscribe_url if list_name == "newsletter"
+                   else links.unsubscribe_url)
     return Addressee(
         subscriber.email, subscriber.first_name or "",
-        links.unsubscribe_url(config, subscriber.public_id, subscriber.link_epoch or 0),
+        unsubscribe(config, subscriber.public_id, subscriber.link_epoch or 0),
         links.preferences_url(config, subscriber.public_id, subscriber.link_epoch or 0),
     )
 
 
 def _issue_rendered(issue: NewsletterIssue, env: Env) -> Rendered:
-    content = newsletter_content(issue.subject, issue.preheader, issue.body)
-    digest = hashlib.sha256(f"{issue.subject}\0{issue.preheader}\0{issue.body}".encode())
+    web = links.archive_url(env.config, issue.slug or str(issue.id))
+    content = newsletter_content(issue.subject, issue.preheader, issue.body, web)
+    digest = hashlib.sha256(f"{issue.subject}\0{issue.preheader}\0{issue.body}\0{web}".encode())
     return cached(("newsletter", issue.id, digest.hexdigest()), content, env.clinic)
 
 
@@ -142,8 +151,9 @@ def _lesson(delivery: Delivery, batch: Batch, env: Env) -> Built:
 def _newsletter(delivery: Delivery, batch: Batch, env: Env) -> Built:
     person = batch.people[delivery.subscriber_id or 0]
     issue = batch.issues[delivery.newsletter_issue_id or 0]
-    return Built(assemble(_issue_rendered(issue, env), _addressee(env.config, person),
-                          env.sender, env.now, list_name="newsletter"))
+    to = _addressee(env.config, person, "newsletter")
+    return Built(assemble(_issue_rendered(issue, env), to, env.sender, env.now,
+                          list_name="newsletter"))
 
 
 def _test(delivery: Delivery, batch: Batch, env: Env) -> Built:

@@ -1,4 +1,5 @@
-"""A dispatch pass: queue every lesson due at an instant, then deliver the outbox by lane."""
+"""A dispatch pass: queue every lesson and newsletter issue due at an instant, then deliver
+the outbox by lane (newsletters last, so never ahead of a confirmation)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from service.delivery.job import Counts, Job
 from service.delivery.sender import deliver
 from service.extensions import db
 from service.models import Lane
+from service.newsletter.fanout import queue_due_issues
 
 
 def _job(app: Flask, now: datetime, lanes: frozenset[Lane],
@@ -29,7 +31,13 @@ def run_pass(app: Flask, now: datetime, stop: threading.Event | None = None) -> 
     job = _job(app, now, frozenset(Lane), stop)
     with Session(job.engine) as session:
         job.counts.queued = queue_due_lessons(session, now, stop=job.stop)
-    return deliver(job)
+        job.counts.queued += queue_due_issues(session, now, app.config["CLINIC_TIMEZONE"])
+        session.commit()
+    counts = deliver(job)
+    with Session(job.engine) as session:
+        queue_due_issues(session, job.clock(), app.config["CLINIC_TIMEZONE"])  # mark sent
+        session.commit()
+    return counts
 
 
 def run_transactional_pass(app: Flask, now: datetime,

@@ -74,6 +74,7 @@ class Start(StrEnum):
     QUEUED = "queued"  # lesson 1 is in the outbox
     WAITING = "waiting"  # no lesson is published yet: lesson 1 goes once one is
     FINISHED = "finished"  # they had completed the course: nothing queued, restart offered
+    NEWSLETTER_ONLY = "newsletter_only"  # they chose the newsletter only: no course at all
 
 
 def _queue_first_lesson(

@@ -11,8 +11,10 @@ talks to SMTP. Each kind has a key that makes queueing idempotent:
   address that need not be a subscriber.
 - `queue_lesson(session, subscriber_id, lesson_id, round, now)`: one lesson, keyed by
   (subscriber, lesson, round); the dispatch pass queues due lessons in bulk the same way.
-- `queue_newsletter(session, issue, now)`: one issue fanned out, set-based, to every active
-  subscriber with the newsletter on, keyed by (subscriber, issue): safe to run twice.
+- `queue_newsletter(session, issue, now, where=..., due_at=...)`: one issue fanned out,
+  set-based, to the subscribers `where` selects (service.newsletter.fanout gives the
+  audience rule), keyed by (subscriber, issue): safe to run twice.
+- `cancel_issue_rows(session, issue_id)`: take back the queued rows of a stopped issue.
 - `cancel_queued(session, subscriber_id, lanes)`: take back what is queued and not yet
   claimed (pause, course off, unsubscribe, suppression all use it).
 
@@ -24,11 +26,11 @@ couple of seconds.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -123,32 +125,55 @@ def queue_lesson(
                              "round": round}], now)
 
 
-def queue_newsletter(session: Session, issue: NewsletterIssue, now: datetime) -> int:
-    """Fan `issue` out to every active subscriber with the newsletter on; rows added.
+def newsletter_wanted() -> list[ColumnElement[bool]]:
+    """The least an issue's recipient must be: active, newsletter on, not paused for good."""
+    return [Subscriber.status == SubscriberStatus.ACTIVE,
+            Subscriber.newsletter_enabled.is_(True), Subscriber.paused.is_(False)]
+
+
+def queue_newsletter(
+    session: Session, issue: NewsletterIssue, now: datetime, *,
+    where: Sequence[ColumnElement[bool]] | None = None, due_at: datetime | None = None,
+) -> int:
+    """Fan `issue` out to every subscriber matching `where`, due at `due_at`; rows added.
 
     One INSERT … SELECT … ON CONFLICT DO NOTHING: the database does the work whatever the
-    list size, and a second run (or two at once) adds nobody twice.
+    list size, and a second run (or two at once) adds nobody twice. `where` defaults to
+    newsletter_wanted(); service.newsletter.fanout passes the full audience rule.
     """
     session.flush()
+    due = due_at or now
     columns = ["subscriber_id", "kind", "lane", "newsletter_issue_id", "status", "attempts",
                "round", "next_attempt_at", "created_at"]
     audience = select(
         Subscriber.id, literal(MessageKind.NEWSLETTER.value), literal(int(Lane.NEWSLETTERS)),
         literal(issue.id), literal(DeliveryStatus.QUEUED.value), literal(0), literal(1),
-        literal(now, Delivery.next_attempt_at.type), literal(now, Delivery.created_at.type),
-    ).where(
-        Subscriber.status == SubscriberStatus.ACTIVE,
-        Subscriber.newsletter_enabled.is_(True),
-        Subscriber.paused.is_(False),
-    )
+        literal(due, Delivery.next_attempt_at.type), literal(now, Delivery.created_at.type),
+    ).where(*(newsletter_wanted() if where is None else where))
     statement = _insert(session).from_select(columns, audience).on_conflict_do_nothing(
         index_elements=["subscriber_id", "newsletter_issue_id"]
     )
     added = int(session.connection().execute(statement, execution_options=_COUNTED).rowcount or 0)
-    issue.status = IssueStatus.QUEUED
+    if issue.status in (IssueStatus.DRAFT, IssueStatus.SCHEDULED):
+        issue.status = IssueStatus.SENDING
     issue.sent_at = issue.sent_at or now
+    issue.audience_size = (issue.audience_size or 0) + added
     session.flush()
     return added
+
+
+def cancel_issue_rows(session: Session, issue_id: int) -> int:
+    """Take back every queued row of one issue (a stop); rows already claimed are refused
+    by the sending side, which reads the issue's status with each "sent" mark."""
+    result = session.execute(
+        update(Delivery).where(Delivery.newsletter_issue_id == issue_id,
+                               Delivery.kind == MessageKind.NEWSLETTER,
+                               Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CANCELLED, smtp_reply="issue stopped")
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def cancel_queued(

@@ -68,6 +68,12 @@ def _send_prepared(job: Job, session: Session, marks: store.SentMarks, transport
         return True
     assert item.message is not None
     rate.wait()
+    if delivery.newsletter_issue_id is not None and delivery.subscriber_id is not None \
+            and marks.issue_stopped(delivery.newsletter_issue_id):
+        # Stopped after this row was claimed: it must not go (nothing more after a stop).
+        store.record_skipped(session, delivery, DeliveryStatus.CANCELLED, "issue stopped")
+        job.counts.add("cancelled")
+        return True
     try:
         transport.send(item.message)
     except SendFailure as failure:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service.delivery.database import begin_write, is_postgres
 from service.delivery.policy import LEASE, gives_up, retry_delay
 from service.mail.bounces import summary
-from service.models import Delivery, DeliveryStatus, Lane, SendingHold
+from service.models import Delivery, DeliveryStatus, IssueStatus, Lane, NewsletterIssue, SendingHold
 from service.subscriptions.suppression import suppress
 
 # While held, passes send nothing; then one pass tries again (and holds again if refused).
@@ -90,6 +90,14 @@ _MARK_SENT = (
     )
 )
 
+_ISSUE_STATUS = select(NewsletterIssue.status).where(NewsletterIssue.id == bindparam("b_id"))
+# A newsletter's mark also reads its issue's status, in the same round trip: a stop is
+# seen before the connection's next message of that issue.
+_MARK_SENT_NEWSLETTER = _MARK_SENT.returning(
+    select(NewsletterIssue.status).where(NewsletterIssue.id == Delivery.newsletter_issue_id)
+    .scalar_subquery())
+_ENDED = (IssueStatus.STOPPED, IssueStatus.CANCELLED, None)
+
 
 class SentMarks:
     """Records "sent" for one sending thread: one autocommitted UPDATE per message.
@@ -106,15 +114,29 @@ class SentMarks:
     def __init__(self, engine: Engine) -> None:
         self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgres = self.connection.dialect.name == "postgresql"
+        self.issues: dict[int, bool] = {}  # newsletter issue -> stopped, as last read
         if self.postgres:
             self.connection.exec_driver_sql("SET synchronous_commit = off")
 
     def record_sent(self, delivery: Delivery, revision_id: int | None, message_id: str,
                     now: datetime) -> None:
         """The message left: say so durably at once, before the next one goes."""
-        self.connection.execute(_MARK_SENT, {"b_id": delivery.id, "b_sent_at": now,
-                                             "b_revision_id": revision_id,
-                                             "b_message_id": message_id[:255]})
+        values = {"b_id": delivery.id, "b_sent_at": now, "b_revision_id": revision_id,
+                  "b_message_id": message_id[:255]}
+        issue_id = delivery.newsletter_issue_id
+        if issue_id is None or delivery.subscriber_id is None:
+            self.connection.execute(_MARK_SENT, values)
+            return
+        status = self.connection.execute(_MARK_SENT_NEWSLETTER, values).scalar()
+        self.issues[issue_id] = status in _ENDED
+
+    def issue_stopped(self, issue_id: int) -> bool:
+        """Whether a newsletter issue was stopped (or cancelled), as this connection last
+        read it: once, then with every mark of one of its messages (no extra round trip)."""
+        if issue_id not in self.issues:
+            status = self.connection.execute(_ISSUE_STATUS, {"b_id": issue_id}).scalar()
+            self.issues[issue_id] = status in _ENDED
+        return self.issues[issue_id]
 
     def close(self) -> None:
         """Give the connection back as it was; one that cannot be reset is discarded."""

@@ -65,8 +65,9 @@ def already_subscribed_content(clinic_name: str) -> Content:
     )
 
 
-def newsletter_content(subject: str, preheader: str, body: str) -> Content:
-    """A newsletter issue (Markdown body) in the newsletter layout, with a booking button."""
+def newsletter_content(subject: str, preheader: str, body: str, web_url: str = "") -> Content:
+    """A newsletter issue (Markdown body) in the newsletter layout, with a booking button and,
+    given its archive address, a "read it in your browser" link (no personal link in it)."""
     return Content(
         name=f"newsletter {subject!r}",
         template="newsletter.mjml",
@@ -75,6 +76,7 @@ def newsletter_content(subject: str, preheader: str, body: str) -> Content:
         body=body,
         action_label="Book a visit",
         action_url="{booking_url}",
+        after=f"[Read this issue in your browser]({web_url})" if web_url else "",
         footer_reason="You get this email because you asked for our newsletter.",
     )
 

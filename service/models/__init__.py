@@ -11,7 +11,7 @@ from service.models.delivery import (
     MessageKind,
     SendingHold,
 )
-from service.models.newsletter import IssueStatus, NewsletterIssue
+from service.models.newsletter import IssueStatus, NewsletterIssue, ScheduleMode
 from service.models.staff import LoginFailure, Staff, StaffRole
 from service.models.subscriber import Consent, Erasure, Subscriber, SubscriberStatus, Suppression
 from service.models.worker import WorkerHeartbeat
@@ -26,6 +26,7 @@ __all__ = [
     "Enrolment",
     "Erasure",
     "IssueStatus",
+    "ScheduleMode",
     "Lane",
     "Lesson",
     "LessonRevision",

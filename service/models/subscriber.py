@@ -38,6 +38,8 @@ class Subscriber(Base):
     status: Mapped[str] = mapped_column(String(16), default=SubscriberStatus.PENDING, index=True)
     course_enabled: Mapped[bool] = mapped_column(default=True)
     newsletter_enabled: Mapped[bool] = mapped_column(default=False)
+    # When the newsletter was last turned off (its results count unsubscribes by this).
+    newsletter_off_at: Mapped[datetime | None]
     paused: Mapped[bool] = mapped_column(default=False)  # until they resume
     # A pause that ends by itself: no lesson is due before this instant (UTC).
     paused_until: Mapped[datetime | None]

@@ -14,9 +14,14 @@ CONSENT_TEXTS: dict[str, str] = {
         "if I choose it later, the clinic newsletter. I can unsubscribe at any time "
         "with the link in every email."
     ),
+    "2026-12-1": (
+        "Yes, send me what I chose above: the free sciatica email course (one short lesson "
+        "a day, and the clinic newsletter if I choose it later), or only the clinic "
+        "newsletter. I can unsubscribe at any time with the link in every email."
+    ),
 }
 
-CURRENT = "2026-11-1"
+CURRENT = "2026-12-1"
 
 
 def consent_text(version: str) -> str:

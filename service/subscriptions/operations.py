@@ -42,6 +42,7 @@ class SignupRequest:
     text_version: str
     submitted: dict[str, Any] = field(default_factory=dict)
     ip_address: str | None = None
+    newsletter_only: bool = False  # "newsletter only": confirmed the same way, no course
 
 
 def find_by_email(session: Session, email: str) -> Subscriber | None:
@@ -89,6 +90,15 @@ def _restart_as_pending(subscriber: Subscriber) -> None:
     subscriber.paused_until = None
 
 
+def _apply_choice(subscriber: Subscriber, request: SignupRequest) -> None:
+    # What a (re)signup asks for: the course (newsletter as it was), or the newsletter only.
+    if request.newsletter_only:
+        subscriber.course_enabled = False
+        subscriber.newsletter_enabled = True
+    else:
+        subscriber.course_enabled = True
+
+
 def _queue_confirmation(
     session: Session, subscriber: Subscriber, consent: Consent, now: datetime
 ) -> None:
@@ -117,6 +127,8 @@ def sign_up(
             timezone=default_timezone,
             status=SubscriberStatus.PENDING,
             created_at=now,
+            course_enabled=not request.newsletter_only,
+            newsletter_enabled=request.newsletter_only,
         )
         session.add(subscriber)
     elif subscriber.status == SubscriberStatus.SUPPRESSED:
@@ -133,6 +145,7 @@ def sign_up(
             _restart_as_pending(subscriber)
         if request.first_name:
             subscriber.first_name = request.first_name
+        _apply_choice(subscriber, request)
     consent = _record_consent(session, subscriber, request, now)
     _queue_confirmation(session, subscriber, consent, now)
 
@@ -208,4 +221,6 @@ def confirm(
         if consent.confirmed_at is None and consent.withdrawn_at is None:
             consent.confirmed_at = now
     session.flush()
+    if not subscriber.course_enabled:
+        return Start.NEWSLETTER_ONLY  # signed up for the newsletter only: no course
     return enrolment.enrol(session, subscriber, now)

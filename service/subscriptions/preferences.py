@@ -28,6 +28,7 @@ from service.subscriptions.validation import Preferences
 class Scope(StrEnum):
     COURSE = "course"  # leave the course, keep the newsletter if chosen
     ALL = "all"  # stop every email
+    NEWSLETTER = "newsletter"  # stop the newsletter, keep the course
 
 
 def _stop_course_schedule(session: Session, subscriber: Subscriber, now: datetime) -> None:
@@ -40,8 +41,13 @@ def _stop_course_schedule(session: Session, subscriber: Subscriber, now: datetim
 
 
 def unsubscribe(session: Session, subscriber: Subscriber, scope: Scope, now: datetime) -> None:
-    """Stop the course, or every email; doing it twice changes nothing more."""
-    if scope == Scope.COURSE:
+    """Stop the course, the newsletter, or every email; doing it twice changes nothing more."""
+    if scope == Scope.NEWSLETTER:
+        if subscriber.newsletter_enabled:
+            subscriber.newsletter_enabled = False
+            subscriber.newsletter_off_at = now
+        cancel_queued(session, subscriber.id, {Lane.NEWSLETTERS})
+    elif scope == Scope.COURSE:
         subscriber.course_enabled = False
         session.flush()
         _stop_course_schedule(session, subscriber, now)
@@ -66,6 +72,8 @@ def update_preferences(
     subscriber.timezone = preferences.timezone
     subscriber.send_hour = preferences.send_hour
     subscriber.course_enabled = preferences.course_enabled
+    if subscriber.newsletter_enabled and not preferences.newsletter_enabled:
+        subscriber.newsletter_off_at = now
     subscriber.newsletter_enabled = preferences.newsletter_enabled
     subscriber.weekdays_only = preferences.weekdays_only
     session.flush()

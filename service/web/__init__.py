@@ -17,6 +17,7 @@ from service.web import access_log, input_guard, security_headers
 
 def init_app(app: Flask) -> None:
     from service.web import admin
+    from service.web.archive import bp as archive_bp
     from service.web.challenge import bp as challenge_bp
     from service.web.clinic_logo import bp as clinic_logo_bp
     from service.web.course_pages import bp as course_pages_bp
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(fresh_bp)
     app.register_blueprint(course_pages_bp)
     admin.init_app(app)
+    app.register_blueprint(archive_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
     input_guard.init_app(app)

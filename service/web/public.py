@@ -27,6 +27,7 @@ from service.web.common import (
 
 bp = Blueprint("public", __name__)
 
+NEWSLETTER_ONLY = "newsletter"  # the signup's `choice`: the newsletter without the course
 HONEYPOT = "website"  # a field people never see; bots fill it in
 CHECK_INBOX = "Thank you. Please check your inbox and press the button in our email to confirm."
 
@@ -51,8 +52,12 @@ def _read_signup(data: Mapping[str, Any], form_name: str) -> operations.SignupRe
     }
     if current_app.config["STORE_SIGNUP_USER_AGENT"]:
         submitted["user_agent"] = request.user_agent.string[:300]
+    only = data.get("choice") == NEWSLETTER_ONLY
+    if only:
+        submitted["choice"] = NEWSLETTER_ONLY
     ip = request.remote_addr if current_app.config["STORE_SIGNUP_IP"] else None
-    return operations.SignupRequest(email, name, form_name, version, submitted, ip)
+    return operations.SignupRequest(email, name, form_name, version, submitted, ip,
+                                    newsletter_only=only)
 
 
 def _require_challenge(answer: object) -> None:
@@ -74,7 +79,8 @@ def _typed(form: Mapping[str, str]) -> dict[str, Any]:
     if form.get("use_suggestion") == "yes":
         email = typos.suggest(email) or email
     return {"email": email, "first_name": form.get("first_name", ""),
-            "consent": is_ticked(form.get("consent"))}
+            "consent": is_ticked(form.get("consent")),
+            "choice": "newsletter" if form.get("choice") == NEWSLETTER_ONLY else "course"}
 
 
 def _check_inbox(email: str, values: dict[str, Any], form_name: str, action: str) -> str:

@@ -40,14 +40,16 @@ def _preferences_token(subscriber: Subscriber) -> str:
     return personal_token(subscriber, tokens.PREFERENCES)
 
 
-def _unsubscribe_link(token: str, *, any_age: bool) -> tuple[Subscriber | None, bool]:
+def _unsubscribe_link(
+    token: str, list_name: str, *, any_age: bool
+) -> tuple[Subscriber | None, bool]:
     """The subscriber an unsubscribe link names (None if erased), and whether it is current.
 
     A revoked link (older epoch) still stops mail, as the law and RFC 8058 want of every
     unsubscribe link ever mailed; it opens nothing else (no preferences link on the page after).
     """
     keys = signing_keys(current_app.config)
-    link = tokens.read_link(keys, tokens.UNSUBSCRIBE, token, any_age=any_age)
+    link = tokens.read_link(keys, PURPOSES[list_name], token, any_age=any_age)
     subscriber = operations.find_by_public_id_or_none(db.session(), link.public_id)
     return subscriber, subscriber is not None and link.epoch == subscriber.link_epoch
 
@@ -83,39 +85,71 @@ def _left_page(
     return page, 400 if error else 200
 
 
-@bp.get("/unsubscribe/<token>")
-def unsubscribe_page(token: str) -> str | tuple[str, int]:
-    """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
-    subscriber, current = _unsubscribe_link(token, any_age=False)
+# Which list each unsubscribe link is for: the token's purpose says it (signed, so a
+# course link cannot be turned into a newsletter one).
+PURPOSES = {"course": tokens.UNSUBSCRIBE, "newsletter": tokens.UNSUBSCRIBE_NEWSLETTER}
+
+
+def _choices_page(token: str, list_name: str) -> str | tuple[str, int]:
+    subscriber, current = _unsubscribe_link(token, list_name, any_age=False)
     if subscriber is None:
         raise InvalidToken("This link no longer works: we hold no data for it.")
     if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.SUPPRESSED):
         return _left_page(subscriber, Scope.ALL, current=current)
     can_pause = subscriber.is_active and subscriber.course_enabled and not subscriber.paused
-    return render_template(
-        "unsubscribe.html", token=token, subscriber=subscriber, can_pause=can_pause,
-    )
+    return render_template("unsubscribe.html", token=token, subscriber=subscriber,
+                           can_pause=can_pause, list_name=list_name)
 
 
-CHOICES = {"all": Scope.ALL, "course": Scope.COURSE, "pause": "pause"}
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> str | tuple[str, int]:
+    """The choices and their buttons; a GET never unsubscribes (link scanners open everything)."""
+    return _choices_page(token, "course")
+
+
+@bp.get("/unsubscribe/newsletter/<token>")
+def newsletter_unsubscribe_page(token: str) -> str | tuple[str, int]:
+    """A newsletter's footer link: stop the newsletter, or everything (and the course's own)."""
+    return _choices_page(token, "newsletter")
+
+
+CHOICES = {"all": Scope.ALL, "course": Scope.COURSE, "newsletter": Scope.NEWSLETTER,
+           "pause": "pause"}
+
+
+def _one_click_scope(subscriber: Subscriber, list_name: str) -> Scope:
+    """A list's one-click stops that list; with nothing else left on, it stops everything."""
+    if list_name == "newsletter":
+        return Scope.NEWSLETTER if subscriber.course_enabled else Scope.ALL
+    return Scope.COURSE if subscriber.newsletter_enabled else Scope.ALL
 
 
 @bp.post("/unsubscribe/<token>")
 @csrf.exempt  # RFC 8058: no cookie, no CSRF token; the signed token in the URL protects it
 def unsubscribe(token: str) -> tuple[str, int]:
-    """Our page's buttons, or a mailbox provider's one-click POST: 200, never a redirect.
+    """Our page's buttons, or a mailbox provider's one-click POST: 200, never a redirect."""
+    return _unsubscribe(token, "course")
 
-    A genuine link of any age works: an unsubscribe must never fail because the mail is old.
-    """
-    subscriber, current = _unsubscribe_link(token, any_age=True)
+
+@bp.post("/unsubscribe/newsletter/<token>")
+@csrf.exempt  # RFC 8058, as above
+def newsletter_unsubscribe(token: str) -> tuple[str, int]:
+    """A newsletter's one-click POST (stops the newsletter only) or its page's buttons."""
+    return _unsubscribe(token, "newsletter")
+
+
+def _unsubscribe(token: str, list_name: str) -> tuple[str, int]:
+    """A genuine link of any age works: an unsubscribe must never fail because the mail is old."""
+    subscriber, current = _unsubscribe_link(token, list_name, any_age=True)
     if subscriber is None:  # erased already: nobody left to write to, which is what was asked
         return render_template("deleted.html"), 200
     now = utcnow()
     if request.form.get("List-Unsubscribe") == ONE_CLICK:
-        preferences.unsubscribe(db.session(), subscriber, Scope.ALL, now)
+        scope = _one_click_scope(subscriber, list_name)
+        preferences.unsubscribe(db.session(), subscriber, scope, now)
         db.session().commit()
         # The POST came from a mailbox provider: answer without handing it any personal link.
-        return render_template("one_click_done.html"), 200
+        return render_template("one_click_done.html", scope=str(scope)), 200
     choice = CHOICES.get(request.form.get("scope", "all"), Scope.ALL)
     if choice == "pause":
         if subscriber.is_active:
@@ -123,7 +157,10 @@ def unsubscribe(token: str) -> tuple[str, int]:
     else:
         preferences.unsubscribe(db.session(), subscriber, Scope(choice), now)
     db.session.commit()
-    return _left_page(subscriber, str(choice), token=token, current=current)
+    # The page after offers the course link's choices; a revoked link gets no fresh one.
+    course_token = token if list_name == "course" else (
+        personal_token(subscriber, tokens.UNSUBSCRIBE) if current else None)
+    return _left_page(subscriber, str(choice), token=course_token, current=current)
 
 
 @bp.post("/preferences/<token>/subscribe-again")

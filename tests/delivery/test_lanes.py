@@ -72,7 +72,7 @@ def test_a_newsletter_fans_out_once_to_those_who_want_it(mail_app: Flask) -> Non
     assert _fan_out(mail_app, 1) == 0  # again: nobody twice
     with mail_app.app_context():
         issue = db.session.get(NewsletterIssue, 1)
-        assert issue is not None and issue.status == "queued" and issue.sent_at is not None
+        assert issue is not None and issue.status == "sending" and issue.sent_at is not None
         wanted = db.session.scalars(select(Subscriber.email).join(
             Delivery, Delivery.subscriber_id == Subscriber.id)).all()
         assert all(email.startswith("yes") for email in wanted)

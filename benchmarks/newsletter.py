@@ -1,0 +1,148 @@
+"""(e) One newsletter issue to N subscribers through the worker, as staff send it.
+
+N subscribers who finished the course, with the newsletter on; one issue created and sent
+now through service.newsletter (one set-based fan-out); then, each in its own process,
+gunicorn serving the app, one `flask --app wsgi worker` (SMTP_CONNECTIONS=1), and an
+aiosmtpd sink on loopback. Reported: the worker's messages per second (first to last
+arrival at the sink) against a bare smtplib loop sending the same message bytes over one
+connection to the same sink in the same run; the worker's peak RSS (VmHWM); and the
+latency of confirmations signed up while the issue is half sent (POST answered ->
+confirmation at the sink).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select, text
+
+from benchmarks.common import databases, environment, fresh_app, table
+from benchmarks.idle import grow
+from benchmarks.latency import _arrivals, _start, _stop, _wait_healthy, sign_up
+from benchmarks.sink import Sink, free_port
+from service.delivery.builders import Batch, Env, build
+from service.extensions import db
+from service.models import Delivery, NewsletterIssue, Subscriber, utcnow
+from service.newsletter import issues, schedule
+
+BODY = """Our Saturday hours are longer this winter: we now open at 8.
+
+## A stretch for cold mornings
+
+Lie on your back and hug one knee to your chest for 20 seconds, then the other. Gentle
+movement helps many people with sciatica more than rest does.
+
+Questions? Call us at {CLINIC_PHONE}.
+"""
+
+
+def send_issue(app: Flask, count: int) -> tuple[int, bytes, str]:
+    """`count` subscribers, an issue sent now; (rows queued, one message's bytes, sender)."""
+    grow(app, 1, count + 1, newsletter=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE enrolment SET completed_at = started_at, "
+                                "next_due_at = NULL"))  # finished the course: in the audience
+        if db.engine.dialect.name == "postgresql":  # grow() wrote the ids itself
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), "
+                                    "(SELECT max(id) FROM subscriber))"))
+        now = utcnow()
+        issue = issues.create_issue(db.session(), "Winter news from the clinic",
+                                    "Longer Saturdays", BODY, now, "bench")
+        queued = issues.schedule_issue(db.session(), issue, schedule.send_now(now), now)
+        db.session.commit()
+        row = db.session.scalars(select(Delivery).limit(1)).one()
+        person = db.session.get(Subscriber, row.subscriber_id)
+        assert person is not None
+        stored = db.session.get(NewsletterIssue, issue.id)
+        assert stored is not None
+        batch = Batch(people={person.id: person}, issues={issue.id: stored})
+        message = build(row, batch, Env.from_config(app.config, now)).message
+        db.session.rollback()
+    return queued, message.raw, message.sender
+
+
+def bare_loop(port: int, data: bytes, sender: str, count: int) -> float:
+    """Messages per second of smtplib alone, one connection, the same bytes each time."""
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        start = time.perf_counter()
+        for n in range(count):
+            smtp.sendmail(sender, [f"bare{n}@example.com"], data)
+        return count / (time.perf_counter() - start)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(name: str, url: str | None, count: int, signups: int,
+            gap: float) -> list[object]:
+    with tempfile.TemporaryDirectory() as folder, \
+            Sink(log=Path(folder) / "arrivals.tsv") as sink, fresh_app(url) as app:
+        queued, data, sender = send_issue(app, count)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = environment(app.config["SQLALCHEMY_DATABASE_URI"], folder, SMTP_URL=sink.url,
+                          BASE_URL=base, SMTP_CONNECTIONS=1)
+        web = _start(["gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2", "wsgi:app"], env,
+                     Path(folder) / "web.log")
+        worker = _start(["flask", "--app", "wsgi", "worker"], env, Path(folder) / "worker.log")
+        answered: dict[str, float] = {}
+        try:
+            _wait_healthy(base)
+            deadline = time.monotonic() + 3600
+            while sink.count < count // 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            for n in range(signups):  # in the middle of the send
+                email = f"signup{n}@example.com"
+                answered[email] = sign_up(base, email)
+                time.sleep(gap)
+            while sink.count < count + signups and time.monotonic() < deadline:
+                time.sleep(0.2)
+            rss = peak_rss_mb(worker.pid)
+        finally:
+            _stop(worker)
+            _stop(web)
+            if os.environ.get("BENCH_SHOW_LOGS"):
+                print((Path(folder) / "web.log").read_text()[-3000:])
+        arrived = _arrivals(Path(folder) / "arrivals.tsv")
+        bare = bare_loop(sink.port, data, sender, min(count, 20_000))
+    issue_times = sorted(t for r, t in arrived.items() if r.startswith("p"))
+    assert queued == count and len(issue_times) == count, (queued, len(issue_times))
+    ours = (count - 1) / (issue_times[-1] - issue_times[0])
+    waits = sorted(arrived[e] - t for e, t in answered.items())
+    p99 = statistics.quantiles(waits, n=100, method="inclusive")[98] if len(waits) > 1 \
+        else waits[0]
+    return [name, f"{count:,}", f"{len(data) / 1024:.1f}", f"{ours:.0f}", f"{bare:.0f}",
+            f"{ours / bare:.2f}", f"{rss:.0f}", f"{statistics.median(waits):.2f}",
+            f"{p99:.2f}"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--signups", type=int, default=30)
+    parser.add_argument("--gap", type=float, default=0.2, help="seconds between signups")
+    parser.add_argument("--postgres-only", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    found = [d for d in databases() if d[1] or not args.postgres_only]
+    rows = [measure(name, url, args.count, args.signups, args.gap) for name, url in found]
+    print("(e) one issue through the worker (one SMTP connection) vs bare smtplib, same sink "
+          "and run; confirmations signed up half-way")
+    print(table(["database", "subscribers", "KB/msg", "worker msg/s", "bare msg/s", "ratio",
+                 "worker peak RSS MB", "confirm p50 s", "confirm p99 s"], rows))
+
+
+if __name__ == "__main__":
+    main()
