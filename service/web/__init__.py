@@ -32,11 +32,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(subscriber_bp)
     app.register_blueprint(fresh_bp)
     app.register_blueprint(course_pages_bp)
-    admin.init_app(app)
     app.register_blueprint(archive_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
     input_guard.init_app(app)
+    # After the input guard: the admin's CSV upload limit must apply before anything reads
+    # the body (both hooks go first in line).
+    admin.init_app(app)
     security_headers.init_app(app)
     app.register_error_handler(ExpiredToken, expired_page)
     app.register_error_handler(ServiceError, _service_error)

@@ -46,7 +46,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        if request.endpoint in FRAMEABLE:
+        if "Content-Security-Policy" in response.headers:
+            pass  # a page with a policy of its own (the admin, its sandboxed email preview)
+        elif request.endpoint in FRAMEABLE:
             # X-Frame-Options cannot name several origins: frame-ancestors alone decides.
             response.headers["Content-Security-Policy"] = _policy(f"'self' {origins}".strip())
         else:

@@ -52,7 +52,7 @@ def test_on_https_hsts_and_a_secure_lax_session_cookie(tmp_path: Path) -> None:
 
 def test_no_template_has_an_inline_script_or_a_style_the_policy_refuses() -> None:
     for template in TEMPLATES.rglob("*.html"):
-        text = template.read_text()
+        text = re.sub(r"{%.*?%}", "", template.read_text(), flags=re.S)  # markup only
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
         assert "<style" not in text and " on" + "click=" not in text, template
         for style in re.findall(r'style="([^"]*)"', text):
