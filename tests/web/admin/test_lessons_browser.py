@@ -17,7 +17,7 @@ from service.extensions import db
 from tests.conftest import make_app
 from tests.smtp_server import free_port
 from tests.web.admin.conftest import PASSWORD, make_staff
-from tests.web.conftest import ARGS, CHROMIUM, load_course
+from tests.web.conftest import load_course
 from tests.web.test_browser import pytestmark  # noqa: F401 - skip without Chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "admin"
@@ -44,15 +44,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
     server.server_close()
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page: object, name: str) -> None:
