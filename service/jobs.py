@@ -85,6 +85,8 @@ def build_scheduler(
 def run_worker(app: Flask, interval_seconds: int = 60) -> None:
     """Run until SIGTERM or SIGINT; then finish the message in flight and exit."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The transactional job runs every 2 s: APScheduler's own line per run would drown ours.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     stop = threading.Event()
     scheduler = build_scheduler(app, stop, interval_seconds)
 
