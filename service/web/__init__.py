@@ -16,7 +16,10 @@ from service.web import access_log, input_guard, security_headers
 
 
 def init_app(app: Flask) -> None:
-    from service.web import admin
+    from service.web import (
+        admin,
+        unsubscribe,  # noqa: F401 - its routes join the subscriber bp
+    )
     from service.web.archive import bp as archive_bp
     from service.web.challenge import bp as challenge_bp
     from service.web.clinic_logo import bp as clinic_logo_bp
