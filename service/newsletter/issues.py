@@ -45,7 +45,7 @@ class IssueError(ValueError):
     """What staff asked cannot be done to this issue; the message says why."""
 
 
-def _text_hash(issue: NewsletterIssue) -> str:
+def text_hash(issue: NewsletterIssue) -> str:
     text = f"{issue.subject}\0{issue.preheader}\0{issue.body}"
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -103,7 +103,7 @@ def health_problems(issue: NewsletterIssue) -> list[Problem]:
 
 def needs_signoff(issue: NewsletterIssue) -> bool:
     """Whether the text trips a health check and was not signed off exactly as it stands."""
-    return bool(health_problems(issue)) and issue.approved_hash != _text_hash(issue)
+    return bool(health_problems(issue)) and issue.approved_hash != text_hash(issue)
 
 
 def submit_for_review(session: Session, issue: NewsletterIssue, by: str,
@@ -126,7 +126,7 @@ def approve(session: Session, issue: NewsletterIssue, by: str, now: datetime) ->
         raise IssueError("Someone other than the author must sign off.")
     issue.status = IssueStatus.DRAFT
     issue.approved_by, issue.approved_at = by.strip()[:120], now
-    issue.approved_hash = _text_hash(issue)
+    issue.approved_hash = text_hash(issue)
     session.flush()
 
 

@@ -1,11 +1,11 @@
-// The lesson editor's live preview and checks. The page works without this file: the
+// The live preview and checks of the lesson editor and the newsletter's compose page. The page works without this file: the
 // Preview button posts the form into the preview frame, and Save shows the checks.
 // Served by the app itself (no CDN) and loaded with <script src>, so a CSP without
 // 'unsafe-inline' allows it.
 (function () {
   "use strict";
   var WAIT_MS = 400; // debounce: refresh once typing pauses
-  var form = document.getElementById("lesson-form");
+  var form = document.querySelector("form.editor-form[data-check-url]");
   var button = document.getElementById("preview-button");
   if (!form || !button) {
     return;
@@ -51,7 +51,7 @@
       var status = document.getElementById("checks-status");
       if (status && after !== before) {
         // Screen readers hear the verdict when it changes, not the whole panel each pause.
-        status.textContent = "Lesson check: " + after;
+        status.textContent = (form.dataset.checkName || "Lesson check") + ": " + after;
       }
     }).catch(function () {
       // Offline or logged out: the Save button still shows the checks.

@@ -56,6 +56,7 @@ NAV = [
     NavItem("admin.subscribers", "Patients", under=("admin.patient",)),
     NavItem("admin.lessons", "Lessons"),
     NavItem("admin.review_queue", "Reviews"),
+    NavItem("admin.newsletters", "Newsletter", under=("admin.newsletter",)),
     NavItem("admin.outbox", "Dev outbox", dev_outbox_only=True),
     NavItem("admin.staff_list", "Staff", frozenset({StaffRole.OWNER}), under=("admin.staff_",)),
     NavItem("admin.audit_log", "Audit log", frozenset({StaffRole.OWNER})),
@@ -63,7 +64,7 @@ NAV = [
 
 _VIEW_MODULES = (
     "auth", "dashboard", "subscribers", "patient", "bulk", "staff", "audit", "outbox",
-    "lessons",
+    "lessons", "newsletters",
 )
 
 

@@ -12,7 +12,14 @@ from service.course import review, revisions
 from service.course.test_send import queue_test_send
 from service.extensions import db
 from service.mail.render import ClinicSettings
-from service.models import Lesson, LessonRevision, record, utcnow
+from service.models import (
+    IssueStatus,
+    Lesson,
+    LessonRevision,
+    NewsletterIssue,
+    record,
+    utcnow,
+)
 from service.models.course import RevisionStatus
 from service.web.admin import bp
 from service.web.admin.access import role_required
@@ -33,11 +40,14 @@ def _zone() -> str:
 @bp.route("/reviews")
 @role_required()
 def review_queue() -> str:
-    """Every revision waiting for a clinician, oldest first."""
+    """Every lesson revision and newsletter issue waiting for a clinician, oldest first."""
     waiting = db.session.scalars(
         select(LessonRevision).where(LessonRevision.status == RevisionStatus.IN_REVIEW)
         .order_by(LessonRevision.submitted_at)).all()
-    return render_template("admin/lessons_queue.html", waiting=waiting,
+    issues = db.session.scalars(
+        select(NewsletterIssue).where(NewsletterIssue.status == IssueStatus.IN_REVIEW)
+        .order_by(NewsletterIssue.submitted_at)).all()
+    return render_template("admin/lessons_queue.html", waiting=waiting, issues=issues,
                            can_review=review.can_review(current_user))
 
 
