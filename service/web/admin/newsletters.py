@@ -31,7 +31,6 @@ from service.course.checking import snippets
 from service.course.problems import Problem
 from service.delivery.queueing import queue_test
 from service.extensions import db
-from service.mail.compose import SAMPLE_NAME
 from service.mail.render import RenderError
 from service.models import IssueStatus, NewsletterIssue, record, utcnow
 from service.newsletter import fanout, issues, reports, schedule
@@ -98,7 +97,7 @@ def _page(issue: NewsletterIssue, saved: NewsletterIssue | None, status: int = 2
         "admin/newsletter.html", issue=issue, saved=saved, error=error, view=_view(),
         editable=not sending, label=issues.label, counts=counts, zone=_zone(),
         needs_signoff=saved is not None and issues.needs_signoff(saved),
-        can_review=review.can_review(current_user), sample_name=SAMPLE_NAME,
+        can_review=review.can_review(current_user),
         progress=reports.progress(session, saved) if sending and saved else None,
         results=reports.results(session, saved) if sending and saved else None,
         today=now.date().isoformat(), text_hash=issues.text_hash, **_panel(issue),
