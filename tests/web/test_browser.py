@@ -73,7 +73,7 @@ def test_errors_are_announced_next_to_their_field(site: Site, browser: object) -
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(site.url + "/")
     page.get_by_label("Email address").fill("not an address")
-    page.get_by_role("button", name="Start the free course").click()
+    page.get_by_role("button", name="Sign up").click()
     email = page.get_by_label("Email address")
     assert email.get_attribute("aria-invalid") == "true"
     assert email.input_value() == "not an address"

@@ -93,7 +93,7 @@ def test_the_patients_whole_journey(
     phone.get_by_label("Email address").fill(email)
     phone.get_by_label("First name").fill("Maria")
     phone.get_by_role("checkbox").check()
-    phone.get_by_role("button", name="Start the free course").click()
+    phone.get_by_role("button", name="Sign up").click()
     phone.get_by_role("heading", name="Check your inbox").wait_for()
     check_page(phone, axe_source, "check inbox")
 
@@ -161,7 +161,7 @@ def test_signup_and_preferences_with_the_keyboard_alone(
     phone.keyboard.type("Kim")
     _tab_to(phone, "consent")
     phone.keyboard.press("Space")
-    _tab_to_button(phone, "Start the free course")
+    _tab_to_button(phone, "Sign up")
     phone.keyboard.press("Enter")
     phone.get_by_role("heading", name="Check your inbox").wait_for()
 

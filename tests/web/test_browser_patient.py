@@ -52,7 +52,7 @@ def _sign_up(page: Any, site: Site, email: str, name: str = "Maria") -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("First name").fill(name)
     page.get_by_role("checkbox").check()
-    page.get_by_role("button", name="Start the free course").click()
+    page.get_by_role("button", name="Sign up").click()
 
 
 def _confirmed(page: Any, site: Site, smtp_server: SMTPServer, email: str) -> None:
@@ -80,7 +80,7 @@ def test_typo_suggestion_then_fix_the_address(
     _shot(phone, "check-inbox-fix-it")
     phone.get_by_label("Email address").fill("maria.lopez@gmail.com")
     assert phone.get_by_role("checkbox").is_checked()
-    phone.get_by_role("button", name="Start the free course").click()
+    phone.get_by_role("button", name="Sign up").click()
     phone.get_by_text("maria.lopez@gmail.com").wait_for()
     assert len(smtp_server.wait_for("maria.lopez@gmail.com")) == 1
 

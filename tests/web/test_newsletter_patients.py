@@ -55,6 +55,23 @@ def test_newsletter_only_confirms_the_same_way_and_skips_the_course(
     assert subjects[-1] == "Winter news" and len(subjects) == 2
 
 
+def test_the_embeddable_form_offers_newsletter_only_too(
+    mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
+) -> None:
+    snippet = web.get("/embed").text
+    assert 'name="choice" value="newsletter"' in snippet.replace("&#34;", '"').replace(
+        "&quot;", '"')
+    fields = dict(re.findall(r'name=(?:&#34;|&quot;|")(\w+)(?:&#34;|&quot;|") value=(?:&#34;|'
+                             r'&quot;|")([^&"]*)', snippet))
+    answer = web.post("/subscribe/embed", data={
+        "consent_version": fields["consent_version"], "email": "emma@example.com",
+        "first_name": "Emma", "consent": "yes", "choice": "newsletter"})
+    assert answer.status_code == 200
+    web.post(link_in(smtp_server.messages_to("emma@example.com")[0], "confirm"))
+    emma = subscriber(mail_app, "emma@example.com")
+    assert emma is not None and (emma.course_enabled, emma.newsletter_enabled) == (False, True)
+
+
 def test_the_course_choice_is_still_the_default(
     mail_app: Flask, web: FlaskClient, smtp_server: SMTPServer
 ) -> None:
