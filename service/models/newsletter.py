@@ -52,6 +52,9 @@ class NewsletterIssue(Base):
     approved_by: Mapped[str | None] = mapped_column(String(120))
     approved_at: Mapped[datetime | None]
     approved_hash: Mapped[str | None] = mapped_column(String(64))  # the text signed off
+    # A clinician who sent it back to its author instead, and why (cleared on resubmit).
+    returned_by: Mapped[str | None] = mapped_column(String(120))
+    review_comment: Mapped[str | None] = mapped_column(Text)
     schedule_mode: Mapped[str | None] = mapped_column(String(16))
     send_at: Mapped[datetime | None]  # NOW and CLINIC_TIME: the instant (UTC)
     send_day: Mapped[date | None]  # SUBSCRIBER_HOUR: the date, in each subscriber's zone

@@ -95,6 +95,20 @@ def approve_command(issue_id: int, by: str) -> None:
     click.echo(f"issue {issue_id} signed off by {by}")
 
 
+@newsletter_cli.command("send-back")
+@click.argument("issue_id", type=int)
+@click.option("--by", required=True, help="The clinician who sends it back (recorded).")
+@click.option("--comment", required=True, help="What should change.")
+def send_back_command(issue_id: int, by: str, comment: str) -> None:
+    """Return an issue in review to its author, with a comment."""
+    try:
+        issues.send_back(db.session(), _issue(issue_id), by, comment, utcnow())
+    except issues.IssueError as error:
+        raise _fail(error) from error
+    db.session.commit()
+    click.echo(f"issue {issue_id} is back with its author")
+
+
 @newsletter_cli.command("send")
 @click.argument("issue_id", type=int)
 @click.option("--at", "at_text", metavar="ISO-8601",

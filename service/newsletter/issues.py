@@ -8,7 +8,8 @@ staff, and changes nothing.
 - `edit_issue(session, issue, now, subject=..., preheader=..., body=..., include_course=...)`
 - `health_problems(issue) -> list[Problem]`: banned claims, incomplete emergency signs.
 - `needs_signoff(issue) -> bool`: the text trips a check and is not signed off as it is.
-- `submit_for_review(session, issue, by, now)`, `approve(session, issue, by, now)`
+- `submit_for_review(session, issue, by, now)`, `approve(session, issue, by, now)`,
+  `send_back(session, issue, by, comment, now)`
 - `schedule_issue(session, issue, schedule, now, clinic_zone)`: send now (queued at once),
   or at a clinic time, or at each subscriber's hour on a date (the dispatch pass queues).
 - `cancel_issue(session, issue, now)`: a scheduled issue, before anything went.
@@ -38,6 +39,7 @@ from service.newsletter.schedule import Schedule
 
 MAX_SUBJECT = 120
 MAX_PREHEADER = 200
+MAX_COMMENT = 2000
 EDITABLE = (IssueStatus.DRAFT, IssueStatus.IN_REVIEW)
 
 
@@ -113,6 +115,7 @@ def submit_for_review(session: Session, issue: NewsletterIssue, by: str,
         raise IssueError(f"Only a draft can be submitted; this issue is {label(issue.status)}.")
     issue.status = IssueStatus.IN_REVIEW
     issue.submitted_by, issue.submitted_at = by[:120], now
+    issue.returned_by = issue.review_comment = None
     session.flush()
 
 
@@ -127,6 +130,22 @@ def approve(session: Session, issue: NewsletterIssue, by: str, now: datetime) ->
     issue.status = IssueStatus.DRAFT
     issue.approved_by, issue.approved_at = by.strip()[:120], now
     issue.approved_hash = text_hash(issue)
+    session.flush()
+
+
+def send_back(session: Session, issue: NewsletterIssue, by: str, comment: str,
+              now: datetime) -> None:
+    """A clinician returns an issue in review to its author, saying what to change."""
+    if issue.status != IssueStatus.IN_REVIEW:
+        raise IssueError("Only an issue in review can be sent back.")
+    comment = comment.strip()
+    if not comment:
+        raise IssueError("Say what should change, so the author knows what to fix.")
+    if len(comment) > MAX_COMMENT:
+        raise IssueError(f"The comment is {len(comment)} characters; keep it to {MAX_COMMENT}.")
+    issue.status = IssueStatus.DRAFT
+    issue.returned_by, issue.review_comment = by.strip()[:120], comment
+    issue.updated_at = now
     session.flush()
 
 

@@ -38,6 +38,33 @@ def test_a_health_claim_needs_sign_off_by_someone_else_recorded(app: Flask) -> N
         assert issue.status == "sending"
 
 
+def test_a_clinician_sends_an_issue_back_with_a_comment(app: Flask,
+                                                      runner: FlaskCliRunner) -> None:
+    with app.app_context():
+        issue = draft(db.session, NOW, body=CLAIM)
+        with pytest.raises(issues.IssueError, match="in review"):
+            issues.send_back(db.session, issue, "Dr Lee", "Soften it.", NOW)
+        issues.submit_for_review(db.session, issue, "Dana", NOW)
+        with pytest.raises(issues.IssueError, match="what should change"):
+            issues.send_back(db.session, issue, "Dr Lee", "  ", NOW)
+        assert issue.status == "in_review"
+        db.session.commit()
+    returned = runner.invoke(args=["newsletter", "send-back", "1", "--by", "Dr Lee",
+                                   "--comment", "Say it may ease pain, not cure it."])
+    assert returned.exit_code == 0, returned.output
+    with app.app_context():
+        issue = db.session.get(NewsletterIssue, 1)
+        assert issue is not None
+        assert (issue.status, issue.returned_by) == ("draft", "Dr Lee")
+        assert issue.review_comment == "Say it may ease pain, not cure it."
+        assert issue.approved_by is None and issues.needs_signoff(issue)
+        issues.submit_for_review(db.session, issue, "Dana", NOW)
+        assert issue.review_comment is None  # a fresh review
+    again = runner.invoke(args=["newsletter", "send-back", "1", "--by", "Dr Lee",
+                                "--comment", "x"])
+    assert again.exit_code != 0 and "in review" in again.output
+
+
 def test_partial_emergency_signs_need_sign_off_and_plain_news_does_not(app: Flask) -> None:
     with app.app_context():
         partial = draft(db.session, NOW, body="Numbness between your legs is an emergency.")

@@ -258,6 +258,27 @@ def newsletter_approve(issue_id: int) -> Response:
     return _back(issue)
 
 
+@bp.route("/newsletters/<int:issue_id>/send-back", methods=["POST"])
+@role_required("reviewer", "owner")
+def newsletter_send_back(issue_id: int) -> Response:
+    """A clinician returns the issue to its author with a comment, instead of signing off."""
+    issue, now = _issue_or_404(issue_id), utcnow()
+    if not review.can_review(current_user):
+        abort(403, "Only a clinician reviewer can send health content back.")
+    try:
+        issues.send_back(db.session(), issue, current_user.name,
+                         request.form.get("comment", ""), now)
+    except IssueError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(issue)
+    record(db.session(), current_user, "newsletter.send_back", _target(issue),
+           after={"comment": issue.review_comment}, now=now)
+    db.session.commit()
+    flash("Sent back to its author with your comment.", "success")
+    return _back(issue)
+
+
 def _chosen_schedule(now: datetime) -> schedule.Schedule:
     """The send form's choice: now, a clinic date and time, or a date at their own hour."""
     when = request.form.get("when", "")

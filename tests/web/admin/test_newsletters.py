@@ -276,6 +276,26 @@ def test_health_claims_need_a_clinicians_sign_off(
     assert len(smtp_server.messages) == 1
 
 
+def test_a_clinician_sends_it_back_and_the_author_sees_why(
+        admin_app: Flask, editor: FlaskClient) -> None:
+    issue_id = compose(editor, body=BODY + "\n\nMassage will cure your sciatica.",
+                       action="submit")
+    clinician = admin_app.test_client()
+    login(clinician, make_staff(admin_app, StaffRole.REVIEWER, is_clinician=True,
+                                display_name="Dr Lee"))
+    empty = post(clinician, issue_id, "send-back", comment=" ")
+    assert "what should change" in empty and issue_row(admin_app, issue_id).status == "in_review"
+    post(clinician, issue_id, "send-back", comment="Say it <b>may</b> ease the pain.")
+    issue = issue_row(admin_app, issue_id)
+    assert (issue.status, issue.returned_by) == ("draft", "Dr Lee")
+    page = editor.get(f"/admin/newsletters/{issue_id}").text
+    assert "A clinician sent it back (Dr Lee)" in page
+    assert "Say it &lt;b&gt;may&lt;/b&gt; ease the pain." in page
+    token = token_of(editor, f"/admin/newsletters/{issue_id}")
+    assert editor.post(f"/admin/newsletters/{issue_id}/send-back",
+                       data={"csrf_token": token, "comment": "x"}).status_code == 403
+
+
 def test_reviews_page_lists_issues_waiting_for_sign_off(admin_app: Flask,
                                                         editor: FlaskClient) -> None:
     issue_id = compose(editor, body=BODY + "\n\nThis treatment is guaranteed to work.",
