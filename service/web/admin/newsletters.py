@@ -9,6 +9,7 @@ JavaScript; admin-editor.js adds the live preview, admin-newsletter.js the live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import (
@@ -235,48 +236,63 @@ def newsletter_test(issue_id: int) -> Response:
     return _back(issue)
 
 
+Change = Callable[[], tuple[str, dict[str, object]]]
+
+
+def _act(issue: NewsletterIssue, action: str, change: Change, refused: str = "") -> Response:
+    """Run one change to the issue and record it; a refusal is flashed and changes nothing.
+
+    `change` returns the success message and any details for the audit entry.
+    """
+    before = _snapshot(issue)
+    try:
+        message, details = change()
+    except (IssueError, ScheduleError) as error:
+        db.session.rollback()
+        flash(f"{refused}{error}", "error")
+        return _back(issue)
+    record(db.session(), current_user, action, _target(issue), before,
+           {**_snapshot(issue), **details}, now=utcnow())
+    db.session.commit()
+    flash(message, "success")
+    return _back(issue)
+
+
+def _clinician_only() -> None:
+    if not review.can_review(current_user):
+        abort(403, "Only a clinician reviewer can sign off or send back health content.")
+
+
 @bp.route("/newsletters/<int:issue_id>/approve", methods=["POST"])
 @role_required("reviewer", "owner")
 def newsletter_approve(issue_id: int) -> Response:
-    """A clinician signs off the text as it stands (not their own)."""
-    issue, now = _issue_or_404(issue_id), utcnow()
-    if not review.can_review(current_user):
-        abort(403, "Only a clinician reviewer can sign off health content.")
-    if request.form.get("seen_hash") != issues.text_hash(issue):
-        flash("The text was edited after you opened it. Read it again before signing off.",
-              "error")
-        return _back(issue)
-    try:
-        issues.approve(db.session(), issue, current_user.name, now)
-    except IssueError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(issue)
-    record(db.session(), current_user, "newsletter.approve", _target(issue), now=now)
-    db.session.commit()
-    flash("Signed off. It can be sent or scheduled now.", "success")
-    return _back(issue)
+    """A clinician signs off the text they read, as it stands (not their own)."""
+    issue = _issue_or_404(issue_id)
+    _clinician_only()
+
+    def change() -> tuple[str, dict[str, object]]:
+        if request.form.get("seen_hash") != issues.text_hash(issue):
+            raise IssueError("The text was edited after you opened it. Read it again "
+                             "before signing off.")
+        issues.approve(db.session(), issue, current_user.name, utcnow())
+        return "Signed off. It can be sent or scheduled now.", {}
+
+    return _act(issue, "newsletter.approve", change)
 
 
 @bp.route("/newsletters/<int:issue_id>/send-back", methods=["POST"])
 @role_required("reviewer", "owner")
 def newsletter_send_back(issue_id: int) -> Response:
     """A clinician returns the issue to its author with a comment, instead of signing off."""
-    issue, now = _issue_or_404(issue_id), utcnow()
-    if not review.can_review(current_user):
-        abort(403, "Only a clinician reviewer can send health content back.")
-    try:
+    issue = _issue_or_404(issue_id)
+    _clinician_only()
+
+    def change() -> tuple[str, dict[str, object]]:
         issues.send_back(db.session(), issue, current_user.name,
-                         request.form.get("comment", ""), now)
-    except IssueError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(issue)
-    record(db.session(), current_user, "newsletter.send_back", _target(issue),
-           after={"comment": issue.review_comment}, now=now)
-    db.session.commit()
-    flash("Sent back to its author with your comment.", "success")
-    return _back(issue)
+                         request.form.get("comment", ""), utcnow())
+        return "Sent back to its author with your comment.", {"comment": issue.review_comment}
+
+    return _act(issue, "newsletter.send_back", change)
 
 
 def _chosen_schedule(now: datetime) -> schedule.Schedule:
@@ -305,64 +321,47 @@ def _chosen_schedule(now: datetime) -> schedule.Schedule:
 @role_required()
 def newsletter_schedule(issue_id: int) -> Response:
     """Send the issue now (the worker sends what this queues) or schedule it."""
-    issue, now = _issue_or_404(issue_id), utcnow()
-    before = _snapshot(issue)
-    try:
+    issue = _issue_or_404(issue_id)
+
+    def change() -> tuple[str, dict[str, object]]:
+        now = utcnow()
         chosen = _chosen_schedule(now)
         queued = issues.schedule_issue(db.session(), issue, chosen, now, _zone())
-    except (IssueError, ScheduleError) as error:
-        db.session.rollback()
-        flash(f"Not sent: {error}", "error")
-        return _back(issue)
-    record(db.session(), current_user, "newsletter.schedule", _target(issue), before,
-           {**_snapshot(issue), "mode": chosen.mode, "queued": queued}, now=now)
-    db.session.commit()
-    if chosen.mode == "now":
-        flash(f"Queued for {queued:,} patients. The worker is sending it.", "success")
-    else:
-        flash("Scheduled. You can cancel it until it starts to go.", "success")
-    return _back(issue)
+        message = (f"Queued for {queued:,} patients. The worker is sending it."
+                   if chosen.mode == "now" else
+                   "Scheduled. You can cancel it until it starts to go.")
+        return message, {"mode": chosen.mode, "queued": queued}
+
+    return _act(issue, "newsletter.schedule", change, refused="Not sent: ")
 
 
 @bp.route("/newsletters/<int:issue_id>/cancel", methods=["POST"])
 @role_required()
 def newsletter_cancel(issue_id: int) -> Response:
-    """Take back a scheduled issue before anything of it went."""
-    issue, now = _issue_or_404(issue_id), utcnow()
-    before = _snapshot(issue)
-    try:
-        issues.cancel_issue(db.session(), issue, now)
-    except IssueError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(issue)
-    record(db.session(), current_user, "newsletter.cancel", _target(issue), before,
-           _snapshot(issue), now=now)
-    db.session.commit()
-    flash("Cancelled: nothing of it was sent.", "success")
-    return _back(issue)
+    """Take back a scheduled issue (or discard a draft) before anything of it went."""
+    issue = _issue_or_404(issue_id)
+
+    def change() -> tuple[str, dict[str, object]]:
+        issues.cancel_issue(db.session(), issue, utcnow())
+        return "Cancelled: nothing of it was sent.", {}
+
+    return _act(issue, "newsletter.cancel", change)
 
 
 @bp.route("/newsletters/<int:issue_id>/stop", methods=["POST"])
 @role_required()
 def newsletter_stop(issue_id: int) -> Response:
     """Stop an issue that is sending: what went stays sent, nothing more goes."""
-    issue, now = _issue_or_404(issue_id), utcnow()
-    if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm the stop.", "error")
-        return _back(issue)
-    before = _snapshot(issue)
-    try:
-        taken = issues.stop_issue(db.session(), issue, now)
-    except IssueError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(issue)
-    record(db.session(), current_user, "newsletter.stop", _target(issue), before,
-           {**_snapshot(issue), "not_sent": taken}, now=now)
-    db.session.commit()
-    flash(f"Stopped. {taken:,} messages will not go; what was sent stays sent.", "success")
-    return _back(issue)
+    issue = _issue_or_404(issue_id)
+
+    def change() -> tuple[str, dict[str, object]]:
+        if request.form.get("confirm") != "yes":
+            raise IssueError("Tick the box to confirm the stop.")
+        taken = issues.stop_issue(db.session(), issue, utcnow())
+        return (f"Stopped. {taken:,} messages will not go; what was sent stays sent.",
+                {"not_sent": taken})
+
+    return _act(issue, "newsletter.stop", change)
 
 
 @bp.route("/newsletters/<int:issue_id>/progress")
