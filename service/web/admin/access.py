@@ -28,8 +28,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from markupsafe import escape
 
 from service.extensions import db, login_manager
+from service.mail.render import RenderError
 from service.models import Staff, StaffRole, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,3 +148,16 @@ def email_frame(html: str) -> Response:
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def preview_frame(render: Callable[[], tuple[str, str]], view: str) -> Response:
+    """An editor's preview frame: `render()` gives (HTML, text part); view "text" shows the
+    text part. A layout that fails to render shows why instead."""
+    try:
+        html, text = render()
+    except RenderError as error:
+        return email_frame(f"<p>The email cannot be rendered: {escape(str(error))}</p>")
+    if view == "text":
+        return email_frame(f"<pre style=\"white-space:pre-wrap;font:14px/1.5 monospace;"
+                           f"margin:12px\">{escape(text)}</pre>")
+    return email_frame(html)

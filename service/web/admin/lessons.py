@@ -20,10 +20,10 @@ from service.course.revisions import FieldErrors, Fields
 from service.errors import ServiceError
 from service.extensions import db
 from service.mail.compose import SAMPLE_NAME
-from service.mail.render import ClinicSettings, RenderError
+from service.mail.render import ClinicSettings
 from service.models import Lesson, utcnow
 from service.web.admin import bp
-from service.web.admin.access import email_frame, role_required
+from service.web.admin.access import email_frame, preview_frame, role_required
 
 VIEWS = ("desktop", "phone", "text")
 
@@ -157,15 +157,12 @@ def save_lesson(slug: str) -> Response | tuple[str, int]:
 
 
 def _frame(lesson: Lesson, revision: object, view: str) -> Response:
-    try:
+    def render() -> tuple[str, str]:
         place = course_places(db.session()).get(lesson.id)
         preview = preview_lesson(lesson.slug, revision, current_app.config, place=place)
-    except RenderError as error:
-        return email_frame(f"<p>The email cannot be rendered: {escape(str(error))}</p>")
-    if view == "text":
-        return email_frame(f"<pre style=\"white-space:pre-wrap;font:14px/1.5 monospace;"
-                           f"margin:12px\">{escape(preview.text)}</pre>")
-    return email_frame(preview.html)
+        return preview.html, preview.text
+
+    return preview_frame(render, view)
 
 
 @bp.route("/lessons/<slug>/preview")

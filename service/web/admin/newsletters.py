@@ -23,7 +23,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from service.course import review
@@ -32,14 +31,13 @@ from service.course.checking import snippets
 from service.course.problems import Problem
 from service.delivery.queueing import queue_test
 from service.extensions import db
-from service.mail.render import RenderError
 from service.models import IssueStatus, NewsletterIssue, record, utcnow
 from service.newsletter import fanout, issues, reports, schedule
 from service.newsletter.issues import IssueError
 from service.newsletter.preview import preview, readability_of
 from service.newsletter.schedule import ScheduleError
 from service.web.admin import bp
-from service.web.admin.access import email_frame, role_required
+from service.web.admin.access import email_frame, preview_frame, role_required
 from service.web.admin.lessons import VIEWS
 from service.web.admin.rows import row_or_404
 
@@ -185,14 +183,11 @@ def newsletter_save(issue_id: int) -> Response | tuple[str, int]:
 
 
 def _frame(issue: NewsletterIssue, view: str) -> Response:
-    try:
+    def render() -> tuple[str, str]:
         shown = preview(issue, current_app.config)
-    except RenderError as error:
-        return email_frame(f"<p>The email cannot be rendered: {escape(str(error))}</p>")
-    if view == "text":
-        return email_frame(f"<pre style=\"white-space:pre-wrap;font:14px/1.5 monospace;"
-                           f"margin:12px\">{escape(shown.text)}</pre>")
-    return email_frame(shown.html)
+        return shown.html, shown.text
+
+    return preview_frame(render, view)
 
 
 @bp.route("/newsletters/<int:issue_id>/preview")
