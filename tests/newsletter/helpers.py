@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from service.extensions import db
 from service.models import Enrolment, NewsletterIssue, Subscriber, SubscriberStatus
 from service.newsletter import issues
 
@@ -34,3 +36,12 @@ def draft(session: Session, now: datetime, subject: str = "Winter news",
           body: str = "We now open at 8 on Saturdays.", **options: bool) -> NewsletterIssue:
     return issues.create_issue(session, subject, "Longer Saturdays", body, now, "Dana",
                                **options)
+
+
+def stored_issue(app: Flask, issue_id: int) -> NewsletterIssue:
+    """The issue as stored now, detached."""
+    with app.app_context():
+        found = db.session.get(NewsletterIssue, issue_id)
+        assert found is not None
+        db.session.expunge(found)
+        return found

@@ -18,7 +18,7 @@ from service.models import Delivery, NewsletterIssue
 from service.newsletter import issues, reports, schedule
 from tests.conftest import make_app
 from tests.delivery import processes
-from tests.newsletter.helpers import draft, person
+from tests.newsletter.helpers import draft, person, stored_issue
 from tests.smtp_server import SMTPServer
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)  # Monday 09:00 in Chicago
@@ -33,14 +33,6 @@ def mail_app(database: str, tmp_path: Path, smtp_server: SMTPServer) -> Iterator
         db.engine.dispose()
 
 
-def _issue(app: Flask, issue_id: int) -> NewsletterIssue:
-    with app.app_context():
-        found = db.session.get(NewsletterIssue, issue_id)
-        assert found is not None
-        db.session.expunge(found)
-        return found
-
-
 def test_at_a_clinic_time_it_goes_then_and_once(mail_app: Flask, smtp_server: SMTPServer) -> None:
     with mail_app.app_context():
         for n in range(3):
@@ -51,11 +43,11 @@ def test_at_a_clinic_time_it_goes_then_and_once(mail_app: Flask, smtp_server: SM
         db.session.commit()
         issue_id = issue.id
     run_pass(mail_app, datetime(2026, 3, 3, 15, 59, tzinfo=UTC))
-    assert smtp_server.messages == [] and _issue(mail_app, issue_id).status == "scheduled"
+    assert smtp_server.messages == [] and stored_issue(mail_app, issue_id).status == "scheduled"
     run_pass(mail_app, datetime(2026, 3, 3, 16, 0, tzinfo=UTC))
     run_pass(mail_app, datetime(2026, 3, 3, 16, 1, tzinfo=UTC))
     assert len(smtp_server.messages) == 3
-    assert _issue(mail_app, issue_id).status == "sent"
+    assert stored_issue(mail_app, issue_id).status == "sent"
     message = smtp_server.messages_to("p0@example.com")[0]
     assert "/unsubscribe/newsletter/" in str(message["List-Unsubscribe"])
     assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
@@ -94,9 +86,9 @@ def test_at_each_subscribers_hour_each_zone_gets_it_at_its_own_time(
         run_pass(mail_app, instant.replace(tzinfo=UTC))
         assert who_got_it() == received, instant
     assert len(smtp_server.messages) == 4
-    assert _issue(mail_app, issue_id).status == "sending"  # the date has not ended everywhere
+    assert stored_issue(mail_app, issue_id).status == "sending"  # the date has not ended everywhere
     run_pass(mail_app, datetime(2026, 3, 10, 12, tzinfo=UTC))
-    assert _issue(mail_app, issue_id).status == "sent" and len(smtp_server.messages) == 4
+    assert stored_issue(mail_app, issue_id).status == "sent" and len(smtp_server.messages) == 4
 
 
 def test_a_cancelled_issue_never_goes(mail_app: Flask, smtp_server: SMTPServer) -> None:
@@ -109,7 +101,7 @@ def test_a_cancelled_issue_never_goes(mail_app: Flask, smtp_server: SMTPServer) 
         db.session.commit()
         issue_id = issue.id
     run_pass(mail_app, NOW + timedelta(days=2))
-    assert smtp_server.messages == [] and _issue(mail_app, issue_id).status == "cancelled"
+    assert smtp_server.messages == [] and stored_issue(mail_app, issue_id).status == "cancelled"
 
 
 def test_stopping_during_the_send_sends_nothing_after_the_stop(

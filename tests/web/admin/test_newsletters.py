@@ -18,7 +18,7 @@ from service.delivery.dispatch import run_pass
 from service.extensions import db
 from service.models import AuditEntry, Delivery, MessageKind, NewsletterIssue, StaffRole, utcnow
 from tests.conftest import make_app
-from tests.newsletter.helpers import person
+from tests.newsletter.helpers import person, stored_issue
 from tests.smtp_server import SMTPServer
 from tests.web.admin.conftest import login, make_staff, token_of
 from tests.web.conftest import load_course
@@ -72,14 +72,6 @@ def post(client: FlaskClient, issue_id: int, endpoint: str, **fields: str) -> st
     return response.text
 
 
-def issue_row(app: Flask, issue_id: int) -> NewsletterIssue:
-    with app.app_context():
-        found = db.session.get(NewsletterIssue, issue_id)
-        assert found is not None
-        db.session.expunge(found)
-        return found
-
-
 def deliveries(app: Flask, issue_id: int, kind: str = MessageKind.NEWSLETTER) -> list[Delivery]:
     with app.app_context():
         return list(db.session.scalars(select(Delivery).where(
@@ -90,7 +82,7 @@ def test_compose_save_and_find_it_in_the_list(admin_app: Flask, editor: FlaskCli
     page = editor.get("/admin/newsletters/new")
     assert page.status_code == 200 and "New issue" in page.text
     issue_id = compose(editor)
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert (issue.subject, issue.status, issue.include_course) == ("Winter news", "draft", False)
     listing = editor.get("/admin/newsletters").text
     assert f"/admin/newsletters/{issue_id}" in listing and "draft" in listing
@@ -99,7 +91,7 @@ def test_compose_save_and_find_it_in_the_list(admin_app: Flask, editor: FlaskCli
     edited = post(editor, issue_id, "", subject="Winter hours", preheader="", body=BODY,
                   include_course="1", action="save")
     assert "Draft saved." in edited
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert (issue.subject, issue.include_course) == ("Winter hours", True)
     with admin_app.app_context():
         actions = db.session.scalars(select(AuditEntry.action)
@@ -161,7 +153,7 @@ def test_send_now_goes_through_the_worker_and_reports_results(
     patients(admin_app, only=3, in_course=1)
     issue_id = compose(editor)
     refused = post(editor, issue_id, "schedule", when="now")
-    assert "Tick the box" in refused and issue_row(admin_app, issue_id).status == "draft"
+    assert "Tick the box" in refused and stored_issue(admin_app, issue_id).status == "draft"
     page = post(editor, issue_id, "schedule", when="now", confirm="yes")
     assert "Queued for 3 patients" in page and 'id="progress-bar"' in page
     assert smtp_server.messages == []  # the request only queued
@@ -171,12 +163,12 @@ def test_send_now_goes_through_the_worker_and_reports_results(
     run_pass(admin_app, utcnow())
     assert sorted(m["To"] for m in smtp_server.messages) == [
         f"Pat <only{n}@example.com>" for n in range(3)]
-    assert issue_row(admin_app, issue_id).status == "sent"
+    assert stored_issue(admin_app, issue_id).status == "sent"
     page = editor.get(f"/admin/newsletters/{issue_id}").text
     assert re.search(r"<dt>Sent</dt><dd>3</dd>", page) and "In the public archive" in page
     listing = editor.get("/admin/newsletters").text
     assert "sent" in listing
-    assert editor.get(f"/newsletter/{issue_row(admin_app, issue_id).slug}").status_code == 200
+    assert editor.get(f"/newsletter/{stored_issue(admin_app, issue_id).slug}").status_code == 200
 
 
 def test_a_test_send_goes_to_the_staff_member_only(
@@ -190,7 +182,7 @@ def test_a_test_send_goes_to_the_staff_member_only(
     message = smtp_server.messages[0]
     assert str(message["To"]).endswith("@clinic.example>") or "@clinic.example" in message["To"]
     assert "Winter news" in str(message["Subject"])
-    assert issue_row(admin_app, issue_id).status == "draft"
+    assert stored_issue(admin_app, issue_id).status == "draft"
 
 
 def test_schedule_at_a_clinic_time_then_cancel(admin_app: Flask, editor: FlaskClient,
@@ -198,17 +190,17 @@ def test_schedule_at_a_clinic_time_then_cancel(admin_app: Flask, editor: FlaskCl
     patients(admin_app, only=2)
     issue_id = compose(editor)
     past = post(editor, issue_id, "schedule", when="clinic_time", at="2020-01-01T09:00")
-    assert "That time has passed" in past and issue_row(admin_app, issue_id).status == "draft"
+    assert "That time has passed" in past and stored_issue(admin_app, issue_id).status == "draft"
     garbled = post(editor, issue_id, "schedule", when="clinic_time", at="soon")
     assert "Give a date and a time" in garbled
     later = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT09:00")
     page = post(editor, issue_id, "schedule", when="clinic_time", at=later)
     assert "Scheduled." in page and "Cancel this issue" in page
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert issue.status == "scheduled" and issue.schedule_mode == "clinic_time"
     assert issue.send_at is not None and issue.send_at.strftime("%H:%M") == "15:00"  # 9 CST
     page = post(editor, issue_id, "cancel")
-    assert "Cancelled" in page and issue_row(admin_app, issue_id).status == "cancelled"
+    assert "Cancelled" in page and stored_issue(admin_app, issue_id).status == "cancelled"
     run_pass(admin_app, utcnow() + timedelta(days=4))
     assert smtp_server.messages == [] and deliveries(admin_app, issue_id) == []
 
@@ -221,7 +213,7 @@ def test_schedule_at_each_patients_hour(admin_app: Flask, editor: FlaskClient) -
     day = (utcnow() + timedelta(days=5)).date()
     page = post(editor, issue_id, "schedule", when="subscriber_hour", day=day.isoformat())
     assert f"on {day.isoformat()}, at each patient's own send hour" in page
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert (issue.status, issue.schedule_mode, issue.send_day) == ("scheduled",
                                                                    "subscriber_hour", day)
 
@@ -232,12 +224,12 @@ def test_stop_while_sending_sends_nothing_more(admin_app: Flask, editor: FlaskCl
     issue_id = compose(editor)
     post(editor, issue_id, "schedule", when="now", confirm="yes")
     unconfirmed = post(editor, issue_id, "stop")
-    assert "Tick the box" in unconfirmed and issue_row(admin_app, issue_id).status == "sending"
+    assert "Tick the box" in unconfirmed and stored_issue(admin_app, issue_id).status == "sending"
     page = post(editor, issue_id, "stop", confirm="yes")
     assert "Stopped. 4 messages will not go" in page
     run_pass(admin_app, utcnow())
     assert smtp_server.messages == []
-    assert issue_row(admin_app, issue_id).status == "stopped"
+    assert stored_issue(admin_app, issue_id).status == "stopped"
     again = post(editor, issue_id, "stop", confirm="yes")
     assert "not sending: nothing to stop" in again
 
@@ -251,10 +243,11 @@ def test_health_claims_need_a_clinicians_sign_off(
     page = author.get(f"/admin/newsletters/{issue_id}").text
     assert "a clinician must sign it off" in page and 'id="send-form"' not in page
     refused = post(author, issue_id, "schedule", when="now", confirm="yes")
-    assert "needs clinical sign-off" in refused and issue_row(admin_app, issue_id).status == "draft"
-    post(author, issue_id, "", subject="Winter news", body=issue_row(admin_app, issue_id).body,
+    assert "needs clinical sign-off" in refused
+    assert stored_issue(admin_app, issue_id).status == "draft"
+    post(author, issue_id, "", subject="Winter news", body=stored_issue(admin_app, issue_id).body,
          action="submit")
-    assert issue_row(admin_app, issue_id).status == "in_review"
+    assert stored_issue(admin_app, issue_id).status == "in_review"
     # An editor may not sign off; a reviewer who is no clinician may not either.
     token = token_of(author, f"/admin/newsletters/{issue_id}")
     assert author.post(f"/admin/newsletters/{issue_id}/approve",
@@ -266,10 +259,10 @@ def test_health_claims_need_a_clinicians_sign_off(
     assert seen, review_page
     stale = post(clinician, issue_id, "approve", seen_hash="0" * 64)
     assert "edited after you opened it" in stale
-    assert issue_row(admin_app, issue_id).approved_by is None
+    assert stored_issue(admin_app, issue_id).approved_by is None
     signed = post(clinician, issue_id, "approve", seen_hash=seen.group(1))
     assert "Signed off" in signed
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert issue.status == "draft" and issue.approved_by
     post(author, issue_id, "schedule", when="now", confirm="yes")
     run_pass(admin_app, utcnow())
@@ -284,9 +277,9 @@ def test_a_clinician_sends_it_back_and_the_author_sees_why(
     login(clinician, make_staff(admin_app, StaffRole.REVIEWER, is_clinician=True,
                                 display_name="Dr Lee"))
     empty = post(clinician, issue_id, "send-back", comment=" ")
-    assert "what should change" in empty and issue_row(admin_app, issue_id).status == "in_review"
+    assert "what should change" in empty and stored_issue(admin_app, issue_id).status == "in_review"
     post(clinician, issue_id, "send-back", comment="Say it <b>may</b> ease the pain.")
-    issue = issue_row(admin_app, issue_id)
+    issue = stored_issue(admin_app, issue_id)
     assert (issue.status, issue.returned_by) == ("draft", "Dr Lee")
     page = editor.get(f"/admin/newsletters/{issue_id}").text
     assert "A clinician sent it back (Dr Lee)" in page
@@ -310,7 +303,7 @@ def test_an_issue_that_went_cannot_be_edited(admin_app: Flask, editor: FlaskClie
     post(editor, issue_id, "schedule", when="now", confirm="yes")
     page = post(editor, issue_id, "", subject="Changed", body="Changed text.")
     assert "can no longer be edited" in page
-    assert issue_row(admin_app, issue_id).subject == "Winter news"
+    assert stored_issue(admin_app, issue_id).subject == "Winter news"
 
 
 def test_unknown_issue_is_404_and_strangers_are_sent_to_log_in(
