@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from service.course import review, revisions
+from service.course.lineup import get_lesson
+from service.delivery.dispatch import run_pass
 from service.extensions import db
-from service.models import Staff, StaffRole
+from service.models import Staff, StaffRole, Subscriber, utcnow
+from service.newsletter.issues import create_issue
 from service.staff import accounts
+from service.subscriptions import operations, preferences
 from tests.conftest import make_app
-from tests.web.conftest import csrf_token, load_course
+from tests.web.conftest import csrf_token, load_course, sign_up
 from tests.web.pages import local_url, serve
 
 PASSWORD = "correct horse battery"
@@ -111,17 +117,17 @@ def staff_row(app: Flask, email: str) -> Staff:
         return staff
 
 
+@dataclass
 class Clinic:
     """What `seed_clinic` made: staff addresses and ids by role, patient ids by first name,
     the revision waiting for review, a dev-outbox file and a newsletter draft."""
 
-    def __init__(self) -> None:
-        self.staff: dict[str, str] = {}
-        self.staff_ids: dict[str, int] = {}
-        self.patients: dict[str, int] = {}
-        self.in_review: tuple[str, int] = ("", 0)
-        self.outbox_file = ""
-        self.issue_id = 0
+    staff: dict[str, str] = field(default_factory=dict)
+    staff_ids: dict[str, int] = field(default_factory=dict)
+    patients: dict[str, int] = field(default_factory=dict)
+    in_review: tuple[str, int] = ("", 0)
+    outbox_file: str = ""
+    issue_id: int = 0
 
 
 PATIENTS = {"Maria": "maria.lopez@example.com", "Sam": "sam@example.com",
@@ -133,14 +139,6 @@ def seed_clinic(app: Flask) -> Clinic:
     up through the public form: Maria and Sam active, Lee not yet confirmed, June paused,
     Kim unsubscribed; the worker's pass run (lesson 1 and a confirmation in the dev outbox);
     a lesson edit waiting for review, another sent back; a newsletter draft."""
-    from service.course import review, revisions
-    from service.course.lineup import get_lesson
-    from service.delivery.dispatch import run_pass
-    from service.models import Subscriber, utcnow
-    from service.newsletter.issues import create_issue
-    from service.subscriptions import operations, preferences
-    from tests.web.conftest import sign_up
-
     clinic = Clinic()
     load_course(app)
     clinic.staff = {
