@@ -92,9 +92,13 @@ def check_utf8(path: str) -> None:
 
 
 def read_layout(path: str) -> csv_rows.Layout:
-    """The delimiter and columns of the file at `path`; InvalidInput if it has no email."""
+    """The delimiter and columns of the file at `path`; InvalidInput if it has no email, or
+    if a row cannot be read as CSV (checked whole first, like the encoding)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        return csv_rows.detect_layout(handle.read(csv_rows.SNIFF_BYTES))
+        layout = csv_rows.detect_layout(handle.read(csv_rows.SNIFF_BYTES))
+        handle.seek(0)
+        csv_rows.check_cells(handle, layout)
+    return layout
 
 
 def _batches(path: str, layout: csv_rows.Layout) -> Iterator[list[tuple[int, dict[str, str]]]]:

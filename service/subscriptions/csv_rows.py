@@ -117,6 +117,17 @@ def detect_layout(sample: str) -> Layout:
     )
 
 
+def check_cells(handle: TextIO, layout: Layout) -> None:
+    """Read every row once: one the csv module cannot read (a cell past its size limit)
+    refuses the file, naming the line, before any row of it is imported."""
+    reader = csv.reader(handle, delimiter=layout.delimiter)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as error:
+        raise InvalidInput(f"line {reader.line_num} cannot be read as CSV: {error}") from error
+
+
 def rows(handle: TextIO, layout: Layout) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number where the row starts, {field: text}) for every non-blank data row."""
     reader = csv.reader(handle, delimiter=layout.delimiter)

@@ -2,8 +2,10 @@
 
 Werkzeug and Flask leave a few inputs to fail late, as 500s: text with an unpaired UTF-16
 surrogate (valid in a JSON escape or a percent-encoded form, yet no database or mail
-header can hold it), JSON nested deep enough to exhaust Python's recursion, and a
-multipart part without a field name (Flask-WTF's CSRF check trips over it).
+header can hold it) or a NUL character (PostgreSQL's text type refuses it, wherever it
+comes from: the path, the query, a form or JSON), JSON nested deep enough to exhaust
+Python's recursion, and a multipart part without a field name (Flask-WTF's CSRF check
+trips over it).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ class MalformedRequest(BadRequest):
     """A 400 whose description says what was wrong, shown on the error page or as JSON."""
 
 
-def _has_surrogate(text: str) -> bool:
+def _unstorable(text: str) -> bool:
+    """Whether `text` holds a character no database column can: a lone surrogate or a NUL."""
+    if "\x00" in text:
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -59,8 +64,9 @@ def _check_json() -> None:
     depth, texts = _depth_and_texts(value)
     if depth > MAX_JSON_DEPTH:
         raise MalformedRequest("The JSON is nested far too deep for a signup.")
-    if any(_has_surrogate(text) for text in texts):
-        raise MalformedRequest("The text contains an invalid character (a lone surrogate).")
+    if any(_unstorable(text) for text in texts):
+        raise MalformedRequest(
+            "The text contains an invalid character (a lone surrogate or a NUL).")
 
 
 def _check_form() -> None:
@@ -71,17 +77,20 @@ def _check_form() -> None:
     for key in [*form.keys(), *files.keys()]:
         if not isinstance(key, str) or not key:
             raise MalformedRequest("The form data has a part without a field name.")
-        if _has_surrogate(key):
+        if _unstorable(key):
             raise MalformedRequest("The form contains an invalid character.")
-    for value in form.values():
-        if _has_surrogate(value):
+    for _, value in form.items(multi=True):  # every value, not only each key's first
+        if _unstorable(value):
             raise MalformedRequest(
-                "The form contains an invalid character (a lone surrogate). Please retype it.")
+                "The form contains an invalid character (a lone surrogate or a NUL). "
+                "Please retype it.")
 
 
 def _check() -> None:
+    if _unstorable(request.path):
+        raise MalformedRequest("The address contains an invalid character.")
     for key, value in request.args.items(multi=True):
-        if _has_surrogate(key) or _has_surrogate(value):
+        if _unstorable(key) or _unstorable(value):
             raise MalformedRequest("The address contains an invalid character.")
     if request.method not in WRITES:
         return

@@ -101,6 +101,17 @@ def test_a_file_that_is_not_utf8_is_refused_before_any_row_lands(
     assert _count(app, Subscriber) == 0
 
 
+def test_a_cell_too_long_to_read_is_refused_before_any_row_lands(
+    app: Flask, tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "long.csv", "email,name\n" + "".join(
+        f"p{n}@example.com,Pat\n" for n in range(3000)) + "jo@example.com," + "x" * 200_000)
+    code, output = _import(app, source)
+    assert code != 0
+    assert "line 3002 cannot be read as CSV" in output and "field limit" in output
+    assert _count(app, Subscriber) == 0
+
+
 def test_bad_rows_are_reported_by_line_and_the_rest_imported(app: Flask, tmp_path: Path) -> None:
     with app.app_context():
         add_subscriber(db.session(), "known@example.com", NOW)

@@ -15,7 +15,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from service.course.importer import import_lessons
@@ -23,10 +22,10 @@ from service.delivery.dispatch import run_pass
 from service.extensions import db
 from service.models import Subscriber, utcnow
 from tests.conftest import make_app
-from tests.smtp_server import SMTPServer, free_port
+from tests.smtp_server import SMTPServer
+from tests.web.pages import CHROMIUM, axe_script, local_url, serve
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -135,28 +134,27 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path, smtp_server: SMTPServer) -> Iterator[Site]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}", tmp_path,
-                   SMTP_URL=smtp_server.url, BASE_URL=url)
+                   SMTP_URL=smtp_server.url, BASE_URL=local_url())
     load_course(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with running_worker(app):
+    with serve(app) as url, running_worker(app):
         yield Site(app, url)
-    server.shutdown()
-    thread.join()
-    server.server_close()
     with app.app_context():
         db.engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's Chromium through Playwright (skips when Playwright is not installed)."""
+    """Debian's Chromium through Playwright, one per test module (each test opens its own
+    context); skips when Playwright is not installed."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, to inject into pages (see tests/web/pages.py)."""
+    return axe_script()

@@ -37,6 +37,24 @@ def test_an_unpaired_surrogate_in_a_form_or_json_is_never_a_5xx(sqlite_app: Flas
     assert answer.status_code == 400 and "invalid character" in answer.json["message"]
 
 
+def test_a_nul_anywhere_in_a_request_is_a_400_before_any_view(sqlite_app: Flask) -> None:
+    """PostgreSQL cannot store a NUL: the admin's search, lesson and login forms all met one."""
+    client = sqlite_app.test_client()
+    token = csrf_token(client.get("/admin/login").text)
+    answers = [
+        client.get("/admin/subscribers?q=%00"),
+        client.get("/admin/lessons/a%00b"),
+        client.post("/admin/login", data={"csrf_token": token, "email": "a\x00@b.example",
+                                          "password": "x"}),
+        client.post("/admin/login", content_type="application/x-www-form-urlencoded",
+                    data=f"csrf_token={token}&email=a%40b.example&email=b%00&password=x"),
+        client.post("/subscribe", json={"email": "a@example.com", "first_name": "A\u0000",
+                                        "consent": True}),
+    ]
+    assert [a.status_code for a in answers] == [400] * len(answers)
+    assert all("invalid character" in a.text for a in answers)
+
+
 def test_deeply_nested_json_is_a_400(sqlite_app: Flask) -> None:
     body = '{"email": ' + "[" * 5000 + "]" * 5000 + ', "consent": true}'
     answer = sqlite_app.test_client().post("/subscribe", data=body,

@@ -3,18 +3,13 @@ keyboard, confirm from the email, change the send hour, and fit a 375 px phone s
 
 from __future__ import annotations
 
-import os
 import re
 
-import pytest
-
 from tests.smtp_server import SMTPServer
-from tests.web.conftest import CHROMIUM, Site, subscriber
+from tests.web.conftest import Site, subscriber
+from tests.web.pages import needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser) to run browser tests",
-)
+pytestmark = needs_chromium
 
 
 def _fits_the_screen(page: object) -> bool:

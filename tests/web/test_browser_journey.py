@@ -4,30 +4,17 @@ violation); then signup and preference changes with the keyboard alone."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.smtp_server import SMTPServer
-from tests.web.conftest import CHROMIUM, Site, subscriber
+from tests.web.conftest import Site, subscriber
+from tests.web.pages import check_page, needs_chromium, tab_to, tab_to_button
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser) to run browser tests",
-)
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = (375, 600)
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe-core's script, which `make test` installs from the npm registry (`make axe`)."""
-    assert AXE.is_file(), f"{AXE} is missing: run `make axe` (npm install axe-core)"
-    return AXE.read_text()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -37,30 +24,6 @@ def phone(browser: Any) -> Iterator[Any]:
                                   bypass_csp=True)
     yield context.new_page()
     context.close()
-
-
-def _serious(page: Any, axe: str) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=axe)
-    found = page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ['violations']});
-        return result.violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => `${v.id} (${v.impact}): ${v.help}: ` +
-                      v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-    }""")
-    return list(found)
-
-
-def check_page(page: Any, axe: str, name: str) -> None:
-    """At each width: nothing wider than the window; and no serious axe violation."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 740})
-        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert wide <= 0, f"{name} scrolls sideways by {wide}px at {width}px"
-    page.set_viewport_size({"width": 375, "height": 740})
-    assert _serious(page, axe) == [], name
 
 
 def check_email(browser: Any, axe: str, message: Any, name: str) -> None:
@@ -132,52 +95,34 @@ def test_the_patients_whole_journey(
         check_email(browser, axe_source, message, f"{number}: {message['Subject']}")
 
 
-def _tab_to(page: Any, element_id: str, most: int = 40) -> None:
-    """Press Tab until the element with this id has the focus, as a keyboard user would."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
-            return
-    raise AssertionError(f"Tab never reached #{element_id}")
-
-
-def _tab_to_button(page: Any, name: str, most: int = 40) -> None:
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        focused = page.evaluate("document.activeElement && document.activeElement.innerText")
-        if (focused or "").strip() == name:
-            return
-    raise AssertionError(f"Tab never reached the {name!r} button")
-
-
 def test_signup_and_preferences_with_the_keyboard_alone(
     site: Site, phone: Any, smtp_server: SMTPServer
 ) -> None:
     email = "kim@example.com"
     phone.goto(site.url + "/")
-    _tab_to(phone, "email")
+    tab_to(phone, "email")
     phone.keyboard.type(email)
-    _tab_to(phone, "first_name")
+    tab_to(phone, "first_name")
     phone.keyboard.type("Kim")
-    _tab_to(phone, "consent")
+    tab_to(phone, "consent")
     phone.keyboard.press("Space")
-    _tab_to_button(phone, "Sign up")
+    tab_to_button(phone, "Sign up")
     phone.keyboard.press("Enter")
     phone.get_by_role("heading", name="Check your inbox").wait_for()
 
     phone.goto(_link(smtp_server, site, email, "confirm", 1))
-    _tab_to_button(phone, "Yes, start my course")
+    tab_to_button(phone, "Yes, start my course")
     phone.keyboard.press("Enter")
     phone.get_by_role("link", name="your preferences page").wait_for()
     phone.goto(_link(smtp_server, site, email, "preferences", 2))
     phone.get_by_role("heading", name="Your preferences").wait_for()
 
     before = subscriber(site.app, email)
-    _tab_to(phone, "weekdays_only")
+    tab_to(phone, "weekdays_only")
     phone.keyboard.press("Space")
-    _tab_to(phone, "newsletter_enabled")
+    tab_to(phone, "newsletter_enabled")
     phone.keyboard.press("Space")
-    _tab_to_button(phone, "Save my preferences")
+    tab_to_button(phone, "Save my preferences")
     phone.keyboard.press("Enter")
     phone.get_by_text("Your preferences are saved.").wait_for()
     after = subscriber(site.app, email)
@@ -185,7 +130,7 @@ def test_signup_and_preferences_with_the_keyboard_alone(
     assert after.newsletter_enabled != before.newsletter_enabled
 
     phone.evaluate("document.activeElement.blur()")  # start again from the top of the page
-    _tab_to_button(phone, "Pause for a week")
+    tab_to_button(phone, "Pause for a week")
     phone.keyboard.press("Space")
     phone.get_by_text(re.compile(r"Paused until \w+day")).wait_for()
     assert subscriber(site.app, email).paused_until is not None

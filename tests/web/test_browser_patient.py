@@ -5,7 +5,6 @@ kept as a screenshot in test-artifacts/pages/."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +14,11 @@ import pytest
 
 from service import tokens
 from tests.smtp_server import SMTPServer
-from tests.web.conftest import CHROMIUM, Site, subscriber
+from tests.web.conftest import Site, subscriber
+from tests.web.pages import needs_chromium
 from tests.web.test_public import _token_from_the_past
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser) to run browser tests",
-)
+pytestmark = needs_chromium
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"
 
 

@@ -18,6 +18,7 @@ from tests.web.hostile import (
     JSON_VALUE,
     QUICK,
     TEXT,
+    TRUNCATED_BODIES,
     Target,
     assert_answered,
     body,
@@ -26,10 +27,7 @@ from tests.web.hostile import (
     target,
 )
 
-# A truncated multipart body makes werkzeug drop its temporary file unclosed (the garbage
-# collector closes it): werkzeug's own, and no answer of ours changes with it.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in.*SpooledTemporaryFile:pytest.PytestUnraisableExceptionWarning")
+pytestmark = TRUNCATED_BODIES
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -22,6 +22,7 @@ from tests.web.hostile import (
     ALLOWED_ORIGIN,
     QUICK,
     TEXT,
+    TRUNCATED_BODIES,
     Target,
     assert_answered,
     assert_clean_mail,
@@ -30,8 +31,7 @@ from tests.web.hostile import (
     target,
 )
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in.*SpooledTemporaryFile:pytest.PytestUnraisableExceptionWarning")
+pytestmark = TRUNCATED_BODIES
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
