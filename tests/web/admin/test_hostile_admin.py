@@ -26,7 +26,8 @@ from werkzeug.routing import AnyConverter, Rule
 from werkzeug.test import encode_multipart
 
 from service.extensions import db
-from service.models import AuditEntry, Base, Lesson, Staff, StaffRole
+from service.models import AuditEntry, Base, Lesson, Staff, StaffRole, utcnow
+from service.newsletter import issues
 from service.web.admin.access import PUBLIC_ENDPOINTS
 from tests.conftest import _truncate_postgres, make_app
 from tests.web.admin.conftest import login, make_staff, seed_clinic, token_of
@@ -68,6 +69,9 @@ STAFF = {
     "is_clinician": ["y", ""], "credentials": ["RMT", ""], "sign_reviews": ["y", ""],
     "active": ["y", ""], "password": ["a long passphrase here", "short", ""],
 }
+ISSUE = {"subject": ["Winter news", "", "x" * 121], "preheader": ["Longer Saturdays", ""],
+         "body": ["We now open at 8 on Saturdays.", "Massage cures sciatica.", " "],
+         "include_course": ["", "1"], "action": ["save", "submit"]}
 FORMS: dict[str, dict[str, list[str]]] = {
     "admin.save_lesson": LESSON, "admin.preview_form": LESSON, "admin.check_form": LESSON,
     "admin.add_lesson": {"slug": ["sleep-and-sciatica", "causes", "Not A Slug", "a" * 81],
@@ -82,6 +86,15 @@ FORMS: dict[str, dict[str, list[str]]] = {
     "admin.staff_new": STAFF, "admin.staff_edit": STAFF,
     "admin.login": {"email": ["someone@clinic.example", "not an address"],
                     "password": ["not the password"]},
+    "admin.newsletter_create": ISSUE, "admin.newsletter_save": ISSUE,
+    "admin.newsletter_preview_form": ISSUE, "admin.newsletter_check_form": ISSUE,
+    "admin.newsletter_schedule": {
+        "when": ["now", "clinic_time", "subscriber_hour", "later"], "confirm": ["yes", ""],
+        "at": ["2030-01-07T09:00", "2020-01-01T09:00", "soon"],
+        "day": ["2030-01-07", "2020-01-01", "x"]},
+    "admin.newsletter_stop": {"confirm": ["yes", ""]},
+    "admin.newsletter_approve": {"seen_hash": ["", "0" * 64]},
+    "admin.newsletter_send_back": {"comment": ["Say it may ease pain.", " "]},
 }
 SLUGS = ["causes", "techniques", "your-session"]
 
@@ -96,6 +109,11 @@ class Admin:
         victim = make_staff(app, "editor", "victim@clinic.example", display_name=CANARY)
         with app.app_context():
             self.victim_id = db.session.scalar(select(Staff.id).where(Staff.email == victim))
+            # And so is the text of an issue the forms leave alone, for the newsletter pages.
+            marked = issues.create_issue(db.session(), f"News {CANARY}", CANARY, CANARY,
+                                         utcnow(), CANARY)
+            db.session.commit()
+            self.marked_issue = f"/admin/newsletters/{marked.id}"
         self.rules = sorted((r for r in app.url_map.iter_rules()
                              if r.endpoint.startswith("admin.") and "POST" in (r.methods or ())),
                             key=lambda r: r.rule)
@@ -203,14 +221,15 @@ def errors_waiting(client: FlaskClient) -> int:
 
 # Where the admin shows again what was stored (the audit log shows every change's before
 # and after): each must escape the caller's markup.
-SHOWN_AGAIN = ["/admin/audit", "/admin/staff", "/admin/reviews",
+SHOWN_AGAIN = ["/admin/audit", "/admin/staff", "/admin/reviews", "/admin/newsletters",
                *(f"/admin/lessons/{slug}/history" for slug in SLUGS)]
 
 
 def shown_escaped(admin: Admin) -> None:
     """Each role opens a page (showing the messages left for it), the owner every page
     that shows stored text again; the caller's markup comes back escaped everywhere."""
-    pages = [(role, "/admin/reviews") for role in ROLES] + [("owner", p) for p in SHOWN_AGAIN]
+    pages = [(role, "/admin/reviews") for role in ROLES] + [
+        ("owner", page) for page in (*SHOWN_AGAIN, admin.marked_issue)]
     for role, path in pages:
         try:
             assert_answered(admin.clients[role].get(path))

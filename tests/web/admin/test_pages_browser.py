@@ -28,6 +28,8 @@ NOT_PAGES = {
     "admin.subscribers_export": "a CSV download",
     "admin.outbox_html": "an email's HTML part, shown in a frame (tests/mail checks emails)",
     "admin.preview_revision": "a lesson email, shown in the editor's frame",
+    "admin.newsletter_preview": "a newsletter email, shown in the compose page's frame",
+    "admin.newsletter_progress": "JSON for the progress bar of an issue that is sending",
 }
 # Markup the admin's CSP (no 'unsafe-inline') would refuse, so a page must not need it.
 INLINE = "document.querySelectorAll('[style], script:not([src]), [onclick], [onload]').length"
