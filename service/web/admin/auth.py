@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from service.extensions import db
 from service.models import record, utcnow
+from service.models.staff import new_session_token
 from service.staff import accounts, throttle
 from service.web.admin import bp
 from service.web.admin.access import mark_seen, role_required
@@ -58,11 +59,16 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @role_required()
 def logout() -> Response:
-    """End the session (a POST with CSRF, so a link elsewhere cannot log anyone out)."""
+    """End the session (a POST with CSRF, so a link elsewhere cannot log anyone out).
+
+    The session lives in a signed cookie, so a copy of it would outlive the logout; a new
+    session token makes every copy, and this person's sessions on other devices, invalid.
+    """
     if ActionForm().validate_on_submit():
         record(db.session(), current_user, "staff.logout", f"staff:{current_user.id}")
+        current_user.session_token = new_session_token()
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are logged out.", "success")
+        flash("You are logged out, on every device.", "success")
     return redirect(url_for("admin.login"))

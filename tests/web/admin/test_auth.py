@@ -22,6 +22,20 @@ def test_login_then_dashboard_then_logout(admin_app: Flask) -> None:
     assert client.get("/admin/").status_code == 302
 
 
+def test_a_session_cookie_copied_before_logout_no_longer_works(admin_app: Flask) -> None:
+    email = make_staff(admin_app, StaffRole.EDITOR)
+    client, elsewhere = admin_app.test_client(), admin_app.test_client()
+    login(client, email)
+    login(elsewhere, email)  # the same person on another device
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.post("/admin/logout", data={"csrf_token": token_of(client)})
+    thief = admin_app.test_client()
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/admin/").status_code == 302
+    assert elsewhere.get("/admin/").status_code == 302  # logging out ends every session
+
+
 def test_wrong_password_says_so_and_does_not_log_in(admin_app: Flask) -> None:
     email = make_staff(admin_app, StaffRole.EDITOR)
     client = admin_app.test_client()

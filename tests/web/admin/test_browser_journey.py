@@ -120,7 +120,7 @@ def _receptionist_edits_a_lesson(page: Any) -> None:
     page.get_by_role("button", name="Save and submit for review").click()
     page.get_by_text("Draft sent for clinical review.").wait_for()
     page.get_by_role("button", name="Log out").click()
-    page.get_by_text("You are logged out.").wait_for()
+    page.get_by_text("You are logged out, on every device.").wait_for()
     page.goto(page.url.split("/admin")[0] + "/admin/lessons")
     page.get_by_role("heading", name="Staff log in").wait_for()  # the session is over
 
