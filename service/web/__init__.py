@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from service.delivery.store import current_hold
@@ -86,6 +87,13 @@ def _error_page(status: int, title: str, message: str) -> ResponseReturnValue:
     db.session.rollback()
     if _wants_json():
         return {"error": title, "message": message}, status
+    if request.blueprint == "admin":
+        # Staff stay in the admin's layout (its menu, no signup link); it reads the staff
+        # member from the database, so when that fails too the plain page answers.
+        try:
+            return render_template("admin/error.html", title=title, message=message), status
+        except SQLAlchemyError:
+            db.session.rollback()
     return render_template("error.html", title=title, message=message), status
 
 

@@ -308,7 +308,9 @@ def test_an_issue_that_went_cannot_be_edited(admin_app: Flask, editor: FlaskClie
 
 def test_unknown_issue_is_404_and_strangers_are_sent_to_log_in(
         admin_app: Flask, editor: FlaskClient) -> None:
-    assert editor.get("/admin/newsletters/999").status_code == 404
+    missing = editor.get("/admin/newsletters/999")
+    assert missing.status_code == 404 and "There is no newsletter issue" in missing.text
+    assert "Go to the dashboard" in missing.text and "sign-up page" not in missing.text
     stranger = admin_app.test_client()
     answer = stranger.get("/admin/newsletters")
     assert answer.status_code == 302 and "/admin/login" in answer.headers["Location"]
