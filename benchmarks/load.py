@@ -130,7 +130,7 @@ def worker(env: dict[str, str]) -> Iterator[None]:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
-        except subprocess.TimeoutExpired:  # still waiting on the silent server: SMTP_TIMEOUT
+        except subprocess.TimeoutExpired:  # it stops within seconds; never leave it behind
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
