@@ -1,7 +1,10 @@
 """Load: the Procfile's web command (gunicorn) on PostgreSQL under wrk on loopback, posting
 JSON signups, each for a new address, for 60 s; against a bare Flask endpoint served by the
-same command in the same run. Then /healthz latency while the worker sends to a working
-SMTP sink, and while the SMTP server hangs (accepts connections, never answers).
+same command in the same run. Each is warmed up first (every worker booted, statements
+prepared) for WARM_UP seconds that are not counted. Besides requests per second, the CPU a
+request costs the server: its gunicorn workers plus the PostgreSQL backends serving them
+(benchmarks/cpu.py). Then /healthz latency while the worker sends to a working SMTP sink,
+and while the SMTP server hangs (accepts connections, never answers).
 
 The signup rate limits are raised for the run (SIGNUP_RATE_LIMIT): every request comes from
 127.0.0.1, which the limits would otherwise stop after ten.
@@ -21,13 +24,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from benchmarks.common import environment, fresh_app, table
+from benchmarks.cpu import Meter
 from benchmarks.sink import Sink, free_port
 from service.config import database_url
 from service.extensions import db
@@ -37,6 +41,7 @@ from tests.smtp_server import HungServer
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).with_name("signup.lua")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+WARM_UP = 5  # seconds of load before each measured run
 
 
 def web_command(app: str = "wsgi:app") -> str:
@@ -47,9 +52,17 @@ def web_command(app: str = "wsgi:app") -> str:
     return found.group(1).replace("wsgi:app", app)
 
 
+@dataclass
+class Server:
+    """A running web command: where it answers, and its master process."""
+
+    base: str
+    pid: int
+
+
 @contextmanager
-def served(env: dict[str, str], app: str = "wsgi:app") -> Iterator[str]:
-    """The web command on a free loopback port, until the block ends; its base URL."""
+def served(env: dict[str, str], app: str = "wsgi:app") -> Iterator[Server]:
+    """The web command on a free loopback port, until the block ends."""
     port = free_port()
     venv = str(Path(sys.executable).parent)
     env = {**env, "PORT": str(port), "PATH": f"{venv}:{env.get('PATH', '')}"}
@@ -59,7 +72,7 @@ def served(env: dict[str, str], app: str = "wsgi:app") -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process, log)
-        yield base
+        yield Server(base, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
@@ -89,6 +102,7 @@ class Run:
     errors: int  # socket errors and timeouts
     non_2xx: int
     accepted: int  # 200s, counted by signup.lua
+    cpu_ms: float = 0.0  # server CPU per request: gunicorn workers and PostgreSQL backends
 
 
 def _ms(text: str) -> float:
@@ -96,12 +110,14 @@ def _ms(text: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> Run:
-    """Run wrk (2 threads) against `url`; its figures."""
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None,
+        label: str = "load") -> Run:
+    """Run wrk (2 threads) against `url`; its figures. `label` starts the script's addresses."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script is not None:
         command += ["-s", str(script)]
-    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run([*command, url, "--", label], check=True, capture_output=True,
+                            text=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                         output)
@@ -117,6 +133,16 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
     )
 
 
+def measured(server: Server, seconds: int, connections: int, engine: Engine) -> tuple[Run, int]:
+    """Signups (or the bare endpoint) after a warm-up: the run, and all accepted requests."""
+    warm = wrk(server.base + "/subscribe", WARM_UP, connections, SCRIPT, "warm")
+    meter = Meter(server.pid, engine)
+    meter.start()
+    run = wrk(server.base + "/subscribe", seconds, connections, SCRIPT)
+    cpu = meter.stop()
+    return replace(run, cpu_ms=1000 * cpu / max(run.requests, 1)), warm.accepted + run.accepted
+
+
 @contextmanager
 def worker(env: dict[str, str]) -> Iterator[None]:
     """`flask --app wsgi worker`, as the Procfile runs it."""
@@ -130,7 +156,7 @@ def worker(env: dict[str, str]) -> Iterator[None]:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
-        except subprocess.TimeoutExpired:  # still waiting on the silent server: SMTP_TIMEOUT
+        except subprocess.TimeoutExpired:  # it stops within seconds; never leave it behind
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
@@ -165,34 +191,38 @@ def main(argv: list[str] | None = None) -> None:
             db.session.commit()
         env = environment(url, folder, SIGNUP_RATE_LIMIT="100000000 per hour",
                           SMTP_URL="smtp://127.0.0.1:9", SECRET_KEY="benchmark-secret")
-        with served(env, "benchmarks.bare:app") as base:
-            bare = wrk(base + "/subscribe", seconds, args.connections, SCRIPT)
-        with served(env) as base:
-            ours = wrk(base + "/subscribe", seconds, args.connections, SCRIPT)
+        engine = create_engine(uri)
+        with served(env, "benchmarks.bare:app") as server:
+            bare, _ = measured(server, seconds, args.connections, engine)
+        with served(env) as server:
+            ours, accepted = measured(server, seconds, args.connections, engine)
             people, bare_rows, mails = stored(uri)
             with Sink() as sink, worker({**env, "SMTP_URL": sink.url}):
-                healthy = wrk(base + "/healthz", max(5, seconds // 4), 4)
+                healthy = wrk(server.base + "/healthz", max(5, seconds // 4), 4)
             with HungServer() as hung, worker({**env, "SMTP_URL": hung.url,
                                                "SMTP_TIMEOUT": "120"}):
-                hanging = wrk(base + "/healthz", max(5, seconds // 4), 4)
-    print_report(seconds, args.connections, bare, ours, people, bare_rows, mails, healthy,
-                 hanging)
+                hanging = wrk(server.base + "/healthz", max(5, seconds // 4), 4)
+        engine.dispose()
+    print_report(seconds, args.connections, bare, ours, accepted, people, bare_rows, mails,
+                 healthy, hanging)
     assert ours.errors == 0 and ours.non_2xx == 0, "errors under load"
-    assert people >= ours.accepted and bare_rows == 0, "an accepted signup is missing"
+    assert people >= accepted and bare_rows == 0, "an accepted signup is missing"
 
 
-def print_report(seconds: int, connections: int, bare: Run, ours: Run, people: int,
-                 bare_rows: int, mails: int, healthy: Run, hanging: Run) -> None:
-    print(f"load: wrk -t2 -c{connections} for {seconds} s on loopback, JSON signups each for a "
-          "new address; the Procfile's gunicorn command, PostgreSQL")
+def print_report(seconds: int, connections: int, bare: Run, ours: Run, accepted: int,
+                 people: int, bare_rows: int, mails: int, healthy: Run, hanging: Run) -> None:
+    print(f"load: wrk -t2 -c{connections} for {seconds} s on loopback (after {WARM_UP} s of "
+          "warm-up), JSON signups each for a new address; the Procfile's gunicorn command, "
+          "PostgreSQL")
     rows = [[name, f"{r.requests:,}", f"{r.per_second:.0f}", f"{r.p50_ms:.1f}",
-             f"{r.p99_ms:.1f}", r.errors, r.non_2xx]
+             f"{r.p99_ms:.1f}", r.errors, r.non_2xx, f"{r.cpu_ms:.2f}"]
             for name, r in (("bare Flask endpoint", bare), ("signup", ours))]
     print(table(["endpoint", "requests", "per s", "p50 ms", "p99 ms", "socket errors",
-                 "non-2xx"], rows))
-    print(f"ratio signup / bare: {ours.per_second / bare.per_second:.2f} (goal >= 0.5)")
-    print(f"accepted {ours.accepted:,}; stored {people:,} subscribers ({bare_rows} without "
-          f"consent), {mails:,} confirmations queued")
+                 "non-2xx", "server CPU ms/request"], rows))
+    print(f"ratio signup / bare: {ours.per_second / bare.per_second:.2f} (goal >= 0.5); "
+          f"CPU per request bare / signup: {bare.cpu_ms / ours.cpu_ms:.2f}")
+    print(f"accepted {accepted:,} (warm-up included); stored {people:,} subscribers "
+          f"({bare_rows} without consent), {mails:,} confirmations queued")
     rows = [[name, f"{r.per_second:.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", r.errors]
             for name, r in (("worker sending to a sink", healthy),
                             ("worker stuck on a hung SMTP server", hanging))]

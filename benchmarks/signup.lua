@@ -1,5 +1,6 @@
 -- wrk script: each request is a JSON signup for an address no other request uses, as the
 -- embedded form's JavaScript sends it; counts the answers by status in each thread.
+-- Its one argument (after `--`) starts every address, so each run signs up new ones.
 local threads = {}
 local next_id = 1
 
@@ -10,6 +11,7 @@ function setup(thread)
 end
 
 function init(args)
+  prefix = args[1] or "load"
   sent, accepted, refused, limited = 0, 0, 0, 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -18,7 +20,7 @@ end
 function request()
   sent = sent + 1
   local body = string.format(
-    '{"email": "load-%d-%d@example.com", "first_name": "Sam", "consent": true}', id, sent)
+    '{"email": "%s-%d-%d@example.com", "first_name": "Sam", "consent": true}', prefix, id, sent)
   return wrk.format(nil, wrk.path, nil, body)
 end
 

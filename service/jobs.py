@@ -4,6 +4,12 @@ Two jobs, each a few lines: every couple of seconds the transactional lane (so a
 confirmation reaches the mail server within seconds of the click), and every minute the
 full pass (queue due lessons, then every lane in order). Each has max_instances=1; the
 two may overlap, and the outbox's claims keep them from taking the same row.
+
+SIGTERM (or SIGINT) stops it within a few seconds, whatever the mail server does: the
+passes stop between messages, and a send still waiting on the server after STOP_GRACE
+seconds is cut off (service.delivery.job.Stop). What was cut before the message was handed
+over goes back to the queue; what may have reached the server stays claimed, as after a
+crash, until its lease gives it back (service.delivery.store.reclaim_abandoned).
 """
 
 from __future__ import annotations
@@ -18,15 +24,19 @@ from flask import Flask
 
 from service.delivery.dispatch import run_pass, run_transactional_pass
 from service.delivery.health import beat
+from service.delivery.job import Stop
 from service.extensions import db
 from service.models import utcnow
 
 log = logging.getLogger("service.worker")
 
 TRANSACTIONAL_POLL = 2  # seconds between looks at the transactional lane
+# After a stop: how long a send in flight may still take, then how long cutting it may take.
+STOP_GRACE = 1.0
+STOP_LIMIT = 5.0
 
 
-def dispatch_job(app: Flask, stop: threading.Event) -> None:
+def dispatch_job(app: Flask, stop: Stop) -> None:
     """One full pass at the real now, one log line."""
     if stop.is_set():
         return
@@ -50,7 +60,7 @@ def heartbeat(app: Flask, summary: str) -> None:
         log.exception("could not record the worker heartbeat")
 
 
-def transactional_job(app: Flask, stop: threading.Event) -> None:
+def transactional_job(app: Flask, stop: Stop) -> None:
     """Send queued confirmations and notes; quiet unless it sent or failed something."""
     if stop.is_set():
         return
@@ -64,7 +74,7 @@ def transactional_job(app: Flask, stop: threading.Event) -> None:
 
 
 def build_scheduler(
-    app: Flask, stop: threading.Event, interval_seconds: int = 60,
+    app: Flask, stop: Stop, interval_seconds: int = 60,
     poll_seconds: float = TRANSACTIONAL_POLL,
 ) -> BlockingScheduler:
     """The scheduler and its two jobs; the state of every message is in our tables."""
@@ -83,16 +93,25 @@ def build_scheduler(
 
 
 def run_worker(app: Flask, interval_seconds: int = 60) -> None:
-    """Run until SIGTERM or SIGINT; then finish the message in flight and exit."""
+    """Run until SIGTERM or SIGINT; then finish the message in flight and exit (a send the
+    mail server leaves unanswered is cut off after STOP_GRACE seconds)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # The transactional job runs every 2 s: APScheduler's own line per run would drown ours.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    stop = threading.Event()
+    stop = Stop()
     scheduler = build_scheduler(app, stop, interval_seconds)
 
+    def cut_off() -> None:
+        if not stop.cut_off(STOP_GRACE, STOP_LIMIT):
+            log.warning("a connection to the mail server did not close in %s s", STOP_LIMIT)
+
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # a second signal while stopping: the first one is being handled
+            return
         log.info("signal %s: stopping after the message in flight", signum)
-        stop.set()  # the pass checks this between messages
+        stop.set()  # the passes check this between messages
+        # A send still waiting on a silent mail server is cut off, so the wait below is short.
+        threading.Thread(target=cut_off, name="cut-off", daemon=True).start()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -31,11 +32,14 @@ class Received:
 @dataclass
 class RecordingHandler:
     """Keeps every accepted message; `replies` maps a recipient to a forced RCPT reply,
-    `data_reply` (if set) answers every DATA instead of accepting the message."""
+    `data_reply` (if set) answers every DATA instead of accepting the message, and with
+    `stall` set DATA is read to its end and never answered (counted in `stalled`)."""
 
     received: list[Received] = field(default_factory=list)
     replies: dict[str, str] = field(default_factory=dict)
     data_reply: str | None = None
+    stall: bool = False
+    stalled: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
@@ -52,6 +56,10 @@ class RecordingHandler:
     ) -> str:
         if self.data_reply:
             return self.data_reply
+        if self.stall:
+            with self.lock:
+                self.stalled += 1
+            await asyncio.Event().wait()  # the reply to the final dot never comes
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -98,6 +106,10 @@ class SMTPServer:
     def refuse_data(self, reply: str | None) -> None:
         """Answer every DATA with `reply`, e.g. '550 5.7.26 DMARC policy'; None accepts again."""
         self.handler.data_reply = reply
+
+    def stall_after_data(self) -> None:
+        """Read every message to its final dot and never answer: it may count as delivered."""
+        self.handler.stall = True
 
     def start(self) -> SMTPServer:
         self.controller.start()

@@ -3,7 +3,6 @@ the outbox by lane (newsletters last, so never ahead of a confirmation)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from flask import Flask
@@ -11,22 +10,21 @@ from sqlalchemy.orm import Session
 
 from service.config import DeliverySettings
 from service.delivery.due_lessons import queue_due_lessons
-from service.delivery.job import Counts, Job
+from service.delivery.job import Counts, Job, Stop
 from service.delivery.sender import deliver
 from service.extensions import db
 from service.models import Lane
 from service.newsletter.fanout import queue_due_issues
 
 
-def _job(app: Flask, now: datetime, lanes: frozenset[Lane],
-         stop: threading.Event | None) -> Job:
+def _job(app: Flask, now: datetime, lanes: frozenset[Lane], stop: Stop | None) -> Job:
     with app.app_context():
         engine = db.engine
     return Job(engine=engine, config=app.config, settings=DeliverySettings.from_config(app.config),
-               now=now, lanes=lanes, stop=stop or threading.Event())
+               now=now, lanes=lanes, stop=stop or Stop())
 
 
-def run_pass(app: Flask, now: datetime, stop: threading.Event | None = None) -> Counts:
+def run_pass(app: Flask, now: datetime, stop: Stop | None = None) -> Counts:
     """Queue what is due at `now` and deliver every lane; safe to run twice or at once."""
     job = _job(app, now, frozenset(Lane), stop)
     with Session(job.engine) as session:
@@ -41,6 +39,6 @@ def run_pass(app: Flask, now: datetime, stop: threading.Event | None = None) -> 
 
 
 def run_transactional_pass(app: Flask, now: datetime,
-                           stop: threading.Event | None = None) -> Counts:
+                           stop: Stop | None = None) -> Counts:
     """Deliver only the transactional lane (confirmations, notes, test sends): the fast poll."""
     return deliver(_job(app, now, frozenset({Lane.TRANSACTIONAL}), stop))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from service.config import DeliverySettings
+from service.mail.transport import Transport
 from service.models import Lane
 
 # Policy refusals (5.7.x, DATA) in a row, across the pass's connections, that stop it.
@@ -60,6 +62,48 @@ class RateLimit:
             time.sleep(start - now)
 
 
+class Stop(threading.Event):
+    """Set from outside (SIGTERM) to stop every pass between messages.
+
+    It also knows the transports open meanwhile, so that after a grace period `cut_off`
+    can end a send still waiting on a mail server that stopped answering, instead of
+    waiting SMTP_TIMEOUT for it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._open: set[Transport] = set()
+        self._open_lock = threading.Lock()
+
+    @contextmanager
+    def watching(self, transport: Transport) -> Iterator[Transport]:
+        """Use `transport` (closed at the end) where cut_off can reach it."""
+        with self._open_lock:
+            self._open.add(transport)
+        try:
+            with transport:
+                yield transport
+        finally:
+            with self._open_lock:
+                self._open.discard(transport)
+
+    def cut_off(self, grace: float, limit: float) -> bool:
+        """Give the sends in flight `grace` seconds to finish, then interrupt the transports
+        still open (again every few milliseconds: one may be opening a connection) until
+        none is left or `limit` seconds have passed. True when none is left."""
+        started = time.monotonic()
+        while True:
+            with self._open_lock:
+                still_open = list(self._open)
+            waited = time.monotonic() - started
+            if not still_open or waited >= limit:
+                return not still_open
+            if waited >= grace:
+                for transport in still_open:
+                    transport.interrupt()
+            time.sleep(0.02)
+
+
 @dataclass
 class Job:
     """One delivery run: the instant it is for, the lanes it serves, and how to stop it."""
@@ -69,7 +113,7 @@ class Job:
     settings: DeliverySettings
     now: datetime
     lanes: frozenset[Lane] = frozenset(Lane)
-    stop: threading.Event = field(default_factory=threading.Event)  # set from outside (SIGTERM)
+    stop: Stop = field(default_factory=Stop)  # set from outside (SIGTERM)
     halted: threading.Event = field(default_factory=threading.Event)  # this pass gives up
     counts: Counts = field(default_factory=Counts)
     # Addresses refused (5xx) during this pass: rows for them composed ahead must not go.

@@ -6,6 +6,10 @@ talks to SMTP. Each kind has a key that makes queueing idempotent:
 
 - `queue_transactional(session, subscriber, kind, now, key=...)`: a confirmation or an
   "already subscribed" note; `key` (unique) says which event it answers.
+- `queue_first_confirmation(session, subscriber_id, now, key=...)`: the confirmation of a
+  subscriber added in the same transaction (the first signup of an address, on SQLite;
+  on PostgreSQL service.subscriptions.first_signup writes that row, built by
+  `outbox_row`, in the same statement as the subscriber).
 - `queue_test(session, to_address, now, key=..., revision_id=... | newsletter_issue_id=...)`:
   a staff member's test send of a lesson revision (a draft too) or an issue, to an
   address that need not be a subscriber.
@@ -30,7 +34,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,7 +66,8 @@ def _insert(session: Session) -> Any:
     return dialect.insert(Delivery)
 
 
-def _row(kind: MessageKind, now: datetime, **values: Any) -> dict[str, Any]:
+def outbox_row(kind: MessageKind, now: datetime, **values: Any) -> dict[str, Any]:
+    """The columns of a new outbox row of `kind`, due now; `values` add or override."""
     return {"kind": kind, "lane": LANE_OF[kind], "status": DeliveryStatus.QUEUED,
             "attempts": 0, "round": 1, "next_attempt_at": now, "created_at": now, **values}
 
@@ -77,10 +82,21 @@ def queue_transactional(
     session.flush()  # the subscriber needs its id
     if kind == MessageKind.CONFIRMATION and not may_confirm(session, subscriber, now):
         return False
-    statement = _insert(session).values(_row(
+    statement = _insert(session).values(outbox_row(
         kind, now, subscriber_id=subscriber.id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
     return bool(session.connection().execute(statement, execution_options=_COUNTED).rowcount)
+
+
+def queue_first_confirmation(
+    session: Session, subscriber_id: int, now: datetime, *, key: str
+) -> None:
+    """Queue the confirmation of a subscriber added in this same transaction.
+
+    Such a subscriber has had no confirmation yet, so the daily cap has nothing to count.
+    """
+    session.connection().execute(insert(Delivery), outbox_row(
+        MessageKind.CONFIRMATION, now, subscriber_id=subscriber_id, idempotency_key=key))
 
 
 def may_confirm(session: Session, subscriber: Subscriber, now: datetime) -> bool:
@@ -100,7 +116,7 @@ def queue_test(
     """Queue a test send of a lesson revision (a draft too) or an issue; False if a repeat."""
     if (revision_id is None) == (newsletter_issue_id is None):
         raise ValueError("a test send is of one lesson revision or one newsletter issue")
-    statement = _insert(session).values(_row(
+    statement = _insert(session).values(outbox_row(
         MessageKind.TEST, now, to_address=to_address, revision_id=revision_id,
         newsletter_issue_id=newsletter_issue_id, idempotency_key=key or uuid.uuid4().hex,
     )).on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -114,7 +130,7 @@ def queue_lessons(session: Session, rows: list[dict[str, Any]], now: datetime) -
     statement = _insert(session).on_conflict_do_nothing(
         index_elements=["subscriber_id", "lesson_id", "round"]
     )
-    session.execute(statement, [_row(MessageKind.LESSON, now, **row) for row in rows])
+    session.execute(statement, [outbox_row(MessageKind.LESSON, now, **row) for row in rows])
 
 
 def queue_lesson(

@@ -18,8 +18,8 @@ from service.delivery import store
 from service.delivery.job import Counts, Job, RateLimit
 from service.delivery.preparing import AHEAD, Prepared, prepare
 from service.mail.bounces import Outcome, classify
-from service.mail.transport import SendFailure, Transport, open_transport
-from service.models import DeliveryStatus
+from service.mail.transport import Interrupted, SendFailure, Transport, open_transport
+from service.models import Delivery, DeliveryStatus
 
 log = logging.getLogger("service.worker")
 
@@ -56,6 +56,17 @@ def _refused(job: Job, session: Session, item: Prepared, failure: SendFailure) -
     return not verdict.halt
 
 
+def _cut_short(session: Session, delivery: Delivery, cut: Interrupted) -> None:
+    """The worker is stopping and cut this send short (the mail server did not answer)."""
+    if not cut.may_have_sent:  # nothing reached the server: back in the queue at once
+        store.release(session, [delivery.id])
+        return
+    # The server may have accepted it: leave it claimed, as a killed pass would, and the
+    # lease gives it back to the queue (store.reclaim_abandoned): at most it goes twice.
+    log.warning("stopped while handing message %s to the mail server: it stays 'sending' "
+                "until its lease ends, then goes again", delivery.id)
+
+
 def _send_prepared(job: Job, session: Session, marks: store.SentMarks, transport: Transport,
                    rate: RateLimit, item: Prepared) -> bool:
     """Send one prepared row and record the outcome; False when the pass must stop."""
@@ -76,6 +87,9 @@ def _send_prepared(job: Job, session: Session, marks: store.SentMarks, transport
         return True
     try:
         transport.send(item.message)
+    except Interrupted as cut:
+        _cut_short(session, delivery, cut)
+        return False
     except SendFailure as failure:
         return _refused(job, session, item, failure)
     marks.record_sent(delivery, item.revision_id, item.message.message_id, job.clock())
@@ -108,8 +122,8 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     try:
         with Session(job.engine, expire_on_commit=False) as session, \
                 store.SentMarks(job.engine) as marks, \
-                open_transport(settings.smtp_url, settings.outbox_dir,
-                               settings.smtp_timeout) as transport:
+                job.stop.watching(open_transport(settings.smtp_url, settings.outbox_dir,
+                                                 settings.smtp_timeout)) as transport:
             while (item := ready.get()) is not None:
                 if job.stopping() or halt.is_set():
                     store.release(session, [item.delivery.id])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,12 +33,28 @@ class SendFailure(Exception):
         return f"{self.code} {self.reply}" if self.code else self.reply
 
 
+class Interrupted(Exception):
+    """A send cut short by `Transport.interrupt()` (the worker is stopping).
+
+    `may_have_sent`: the message was being handed over (MAIL FROM onwards), so the server
+    may have accepted it; before that (connecting, greeting, login) it certainly did not.
+    """
+
+    def __init__(self, may_have_sent: bool) -> None:
+        super().__init__("the send was cut short: the worker is stopping")
+        self.may_have_sent = may_have_sent
+
+
 class Transport:
     """Sends message bytes; use as a context manager so the connection is closed."""
 
     def send(self, message: Outgoing) -> None:
         """Hand one message over; SendFailure says where and why it was not accepted."""
         raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """From another thread: end a send that waits on the server now, and refuse any
+        later one (Interrupted). Nothing to cut here: only SMTP waits on a server."""
 
     def close(self) -> None:
         """Release the connection, if any."""
@@ -71,39 +89,77 @@ class SMTPTransport(Transport):
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
+        self._opening: smtplib.SMTP | None = None  # the connection being opened
+        self._interrupted = threading.Event()
+        self._handing_over = False  # from MAIL FROM on: the server may accept the message
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
+        # Made unconnected first, so interrupt() can reach its socket while it connects.
+        if self.scheme == "smtps":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(timeout=self.timeout)
+        self._opening = smtp
         try:
-            if self.scheme == "smtps":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context
-                )
-            else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-                if self.scheme == "smtp+starttls":
-                    smtp.starttls(context=context)
+            smtp.connect(self.host, self.port)
+            if self.scheme == "smtp+starttls":
+                smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
         except smtplib.SMTPResponseException as error:
+            smtp.close()
             # A refused login or greeting is about our account, never about one recipient.
             raise SendFailure(Stage.CONNECT, error.smtp_code, _decode(error.smtp_error)) from error
         except (smtplib.SMTPException, OSError) as error:
+            smtp.close()
             reply = f"cannot connect to {self.host}:{self.port}: {error}"
             raise SendFailure(Stage.CONNECT, None, reply) from error
+        finally:
+            self._opening = None
         return smtp
 
     def _send_once(self, message: Outgoing) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
+        if self._interrupted.is_set():  # cut while the connection was being opened
+            raise Interrupted(False)
+        self._handing_over = True
         refused = self._smtp.sendmail(message.sender, [message.recipient], message.raw)
         if refused:  # only some recipients refused; we send to one, but be exact
             code, reply = next(iter(refused.values()))
             raise SendFailure(Stage.RCPT, code, _decode(reply))
 
     def send(self, message: Outgoing) -> None:
-        """Send one message; reconnect once if the connection was dropped."""
+        """Send one message; reconnect once if the connection was dropped.
+
+        After interrupt(), raises Interrupted instead of anything the cut connection caused.
+        """
+        self._handing_over = False
+        try:
+            self._send(message)
+        except SendFailure as failure:
+            # A reply the server gave stands; a lost connection after interrupt() was ours.
+            if failure.code is None and self._interrupted.is_set():
+                raise Interrupted(self._handing_over) from failure
+            raise
+
+    def interrupt(self) -> None:
+        """From another thread: shut the connection's socket down, so a send waiting on a
+        silent server returns at once; this transport sends nothing more."""
+        self._interrupted.set()
+        for smtp in (self._smtp, self._opening):
+            sock = getattr(smtp, "sock", None)
+            if sock is not None:
+                try:  # the plain socket's shutdown: the SSL layer stays with its own thread
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:  # already closed
+                    pass
+
+    def _send(self, message: Outgoing) -> None:
         for attempt in (1, 2):
+            if self._interrupted.is_set():
+                raise Interrupted(self._handing_over)
             try:
                 self._send_once(message)
                 return
@@ -123,7 +179,7 @@ class SMTPTransport(Transport):
                 raise SendFailure(Stage.CONNECT, None, silent) from error
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 self.close()
-                if attempt == 2:
+                if attempt == 2 or self._interrupted.is_set():
                     raise SendFailure(Stage.CONNECT, None, f"connection lost: {error}") from error
             except smtplib.SMTPException as error:
                 raise SendFailure(Stage.CONNECT, None, str(error)) from error

@@ -19,8 +19,9 @@ from service.delivery.enrolment import Start
 from service.delivery.queueing import may_confirm, queue_transactional
 from service.errors import InvalidToken
 from service.models import Consent, MessageKind, Subscriber, SubscriberStatus
+from service.subscriptions import first_signup
 from service.subscriptions.consent import consent_text
-from service.subscriptions.suppression import Keys, is_suppressed
+from service.subscriptions.suppression import Keys, address_hashes, is_suppressed
 from service.tokens import Link
 
 # How the consent was given, by the form it came from (recorded with each consent).
@@ -63,19 +64,23 @@ def find_by_public_id(session: Session, public_id: str) -> Subscriber:
     return subscriber
 
 
+def _consent_values(request: SignupRequest, now: datetime) -> dict[str, Any]:
+    """A signup's consent record, but for its subscriber."""
+    return {
+        "form": request.form,
+        "text_version": request.text_version,
+        "text": consent_text(request.text_version),
+        "method": METHODS.get(request.form, "double opt-in"),
+        "submitted": dict(request.submitted),
+        "ip_address": request.ip_address,
+        "given_at": now,
+    }
+
+
 def _record_consent(
     session: Session, subscriber: Subscriber, request: SignupRequest, now: datetime
 ) -> Consent:
-    consent = Consent(
-        subscriber=subscriber,
-        form=request.form,
-        text_version=request.text_version,
-        text=consent_text(request.text_version),
-        method=METHODS.get(request.form, "double opt-in"),
-        submitted=dict(request.submitted),
-        ip_address=request.ip_address,
-        given_at=now,
-    )
+    consent = Consent(subscriber=subscriber, **_consent_values(request, now))
     session.add(consent)
     return consent
 
@@ -103,8 +108,22 @@ def _queue_confirmation(
     session: Session, subscriber: Subscriber, consent: Consent, now: datetime
 ) -> None:
     session.flush()  # the consent's id keys the message: one confirmation per signup
-    key = f"confirmation:{subscriber.public_id}:{consent.id}"
+    key = first_signup.confirmation_key(subscriber.public_id, consent.id)
     queue_transactional(session, subscriber, MessageKind.CONFIRMATION, now, key=key)
+
+
+def _sign_up_first(
+    session: Session, request: SignupRequest, now: datetime, default_timezone: str,
+    secret_key: Keys,
+) -> bool:
+    """The first signup of a new, unsuppressed address (see first_signup); False if not."""
+    session.flush()  # what the session holds counts, as it would for a query
+    return first_signup.record(
+        session, email=request.email, first_name=request.first_name,
+        timezone=default_timezone, newsletter_only=request.newsletter_only,
+        hashes=address_hashes(secret_key, request.email),
+        consent=_consent_values(request, now), now=now,
+    )
 
 
 def sign_up(
@@ -117,6 +136,8 @@ def sign_up(
     Active: a short "you are already subscribed" email, at most one an hour. Suppressed,
     even if erased since: nothing at all, and nothing stored.
     """
+    if _sign_up_first(session, request, now, default_timezone, secret_key):
+        return
     if is_suppressed(session, secret_key, request.email):
         return
     subscriber = find_by_email(session, request.email)

@@ -43,6 +43,11 @@ def _keys(keys: Keys) -> list[str]:
     return [keys] if isinstance(keys, str) else list(keys)
 
 
+def address_hashes(keys: Keys, email: str) -> list[str]:
+    """The hashes an address's suppression may be stored under: one per key."""
+    return [address_hash(key, email) for key in _keys(keys)]
+
+
 def is_suppressed(session: Session, keys: Keys, email: str) -> bool:
     """Whether this address was refused for good, even by a subscriber since erased."""
     return bool(suppressed_among(session, keys, [email]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -40,6 +41,9 @@ class FormErrors(InvalidInput):
         self.errors = errors
 
 
+# Cached: a signup asks twice (its rate limit is keyed on the address, then the form is
+# read), and the check parses the address the slow way. It is a pure function of `raw`.
+@lru_cache(maxsize=1024)
 def normalise_email(raw: str) -> str:
     """Return the address to store (lower-case, ASCII domain) or raise FieldError."""
     address = (raw or "").strip()

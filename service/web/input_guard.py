@@ -10,7 +10,6 @@ trips over it).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Flask, request
@@ -54,13 +53,12 @@ def _depth_and_texts(value: Any, depth: int = 0) -> tuple[int, list[str]]:
 
 
 def _check_json() -> None:
-    raw = request.get_data(cache=True)
     try:
-        value = json.loads(raw)
+        # Parsed once: the view and the rate limiter's key read the same cached value. JSON
+        # that does not parse is None here, and the view answers "send a JSON object".
+        value = request.get_json(silent=True)
     except RecursionError as error:
         raise MalformedRequest("The JSON is nested far too deep for a signup.") from error
-    except ValueError:
-        return  # the view answers "send a JSON object" for JSON that does not parse
     depth, texts = _depth_and_texts(value)
     if depth > MAX_JSON_DEPTH:
         raise MalformedRequest("The JSON is nested far too deep for a signup.")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from service.delivery.job import Stop
 from service.delivery.queueing import queue_transactional
 from service.extensions import db
 from service.jobs import TRANSACTIONAL_POLL, build_scheduler, dispatch_job, transactional_job
@@ -22,7 +22,7 @@ from tests.smtp_server import SMTPServer, free_port
 def test_the_scheduler_polls_transactional_mail_and_runs_a_full_pass_a_minute(
     sqlite_app: Flask,
 ) -> None:
-    scheduler = build_scheduler(sqlite_app, threading.Event())
+    scheduler = build_scheduler(sqlite_app, Stop())
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"dispatch", "transactional"}
     assert jobs["dispatch"].trigger.interval == timedelta(minutes=1)
@@ -46,12 +46,12 @@ def test_the_transactional_job_sends_confirmations_and_leaves_lessons_to_the_pas
         db.session.commit()
         assert pat.id
 
-    transactional_job(app, threading.Event())
+    transactional_job(app, Stop())
 
     assert [m["Subject"] for m in smtp_server.messages_to("new@example.com")] == [
         "Please confirm your email for the sciatica course"]
     assert smtp_server.messages_to("pat@example.com") == []  # the minute pass's work
-    dispatch_job(app, threading.Event())
+    dispatch_job(app, Stop())
     assert len(smtp_server.messages_to("pat@example.com")) == 1
     with app.app_context():
         db.engine.dispose()
@@ -66,7 +66,7 @@ def test_a_pass_with_smtp_down_logs_and_leaves_the_worker_running(
         add_course(db.session, 1)
         add_subscriber(db.session, "pat@example.com", utcnow() - timedelta(minutes=1))
         db.session.commit()
-    stop = threading.Event()
+    stop = Stop()
 
     with caplog.at_level(logging.INFO, logger="service.worker"):
         dispatch_job(app, stop)
@@ -80,7 +80,7 @@ def test_a_pass_with_smtp_down_logs_and_leaves_the_worker_running(
 def test_a_stopped_worker_runs_no_further_pass(
     sqlite_app: Flask, smtp_server: SMTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    stop = threading.Event()
+    stop = Stop()
     stop.set()
     with caplog.at_level(logging.INFO, logger="service.worker"):
         dispatch_job(sqlite_app, stop)

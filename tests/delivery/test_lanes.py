@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.delivery.dispatch import run_pass, run_transactional_pass
+from service.delivery.job import Stop
 from service.delivery.queueing import queue_newsletter, queue_test, queue_transactional
 from service.extensions import db
 from service.models import (
@@ -104,7 +105,7 @@ def test_a_confirmation_behind_ten_thousand_newsletter_rows_goes_first(
     with mail_app.app_context():
         queue_test(db.session, "editor@calmhands.example", utcnow(), newsletter_issue_id=1)
         db.session.commit()
-    stop = threading.Event()
+    stop = Stop()
 
     def watch() -> None:
         while len(smtp_server.messages) < 4 and not stop.wait(0.01):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +14,13 @@ import pytest
 
 from service.mail.bounces import Stage
 from service.mail.message import Outgoing, build_message, recipient
-from service.mail.transport import OutboxTransport, SendFailure, SMTPTransport, open_transport
+from service.mail.transport import (
+    Interrupted,
+    OutboxTransport,
+    SendFailure,
+    SMTPTransport,
+    open_transport,
+)
 from tests.smtp_server import HungServer, SMTPServer, free_port
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -74,8 +83,6 @@ def test_server_down_has_no_reply_code() -> None:
 
 
 def test_a_silent_server_costs_one_timeout_not_more() -> None:
-    import time
-
     with HungServer() as hung, SMTPTransport(hung.url, timeout=0.5) as transport:
         start = time.monotonic()
         with pytest.raises(SendFailure) as raised:
@@ -83,6 +90,49 @@ def test_a_silent_server_costs_one_timeout_not_more() -> None:
         elapsed = time.monotonic() - start
     assert raised.value.code is None and "timed out" in raised.value.reply
     assert 0.4 <= elapsed < 1.5  # SMTP_TIMEOUT is what bounds it
+
+
+def _interrupted_send(transport: SMTPTransport, ready: Callable[[], bool]) -> Interrupted:
+    """Send from a thread, interrupt() once `ready()`; what the send raised, within 1 s."""
+    raised: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            transport.send(message_to("maria@example.com"))
+        except BaseException as error:  # noqa: BLE001 - handed to the test below
+            raised.append(error)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    deadline = time.monotonic() + 10
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # blocked on the server by now
+    cut = time.monotonic()
+    transport.interrupt()
+    sender.join(5)
+    assert not sender.is_alive() and time.monotonic() - cut < 1
+    [error] = raised
+    assert isinstance(error, Interrupted)
+    return error
+
+
+def test_interrupt_ends_the_wait_for_a_silent_greeting_at_once() -> None:
+    with HungServer() as hung, SMTPTransport(hung.url, timeout=60) as transport:
+        cut = _interrupted_send(transport, lambda: bool(hung.connections))
+        assert not cut.may_have_sent  # it never got past the greeting
+        with pytest.raises(Interrupted):  # nothing more goes, and it does not reconnect
+            transport.send(message_to("ann@example.com"))
+        assert len(hung.connections) == 1
+
+
+def test_interrupt_after_the_message_was_sent_says_it_may_have_arrived(
+    smtp_server: SMTPServer,
+) -> None:
+    smtp_server.stall_after_data()
+    with SMTPTransport(smtp_server.url, timeout=60) as transport:
+        cut = _interrupted_send(transport, lambda: smtp_server.handler.stalled == 1)
+    assert cut.may_have_sent
 
 
 def test_reconnects_once_when_the_connection_dropped(smtp_server: SMTPServer) -> None:

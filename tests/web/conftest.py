@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 
 from service.course.importer import import_lessons
 from service.delivery.dispatch import run_pass
+from service.delivery.job import Stop
 from service.extensions import db
 from service.models import Subscriber, utcnow
 from tests.conftest import make_app
@@ -53,7 +54,7 @@ class WorkerClient(FlaskClient):
 @contextmanager
 def running_worker(app: Flask, every: float = 0.2) -> Iterator[None]:
     """The worker beside a served app: a dispatch pass every `every` seconds, in a thread."""
-    stop = threading.Event()
+    stop = Stop()
 
     def loop() -> None:
         while not stop.wait(every):

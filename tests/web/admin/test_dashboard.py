@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.delivery.job import Stop
 from service.extensions import db
 from service.jobs import dispatch_job
 from service.models import Delivery, Enrolment, Subscriber, utcnow
@@ -54,7 +54,7 @@ def test_delivery_health_and_worker_heartbeat(admin_app: Flask, editor: FlaskCli
     assert re.search(r"Due now <strong>1</strong>", page)  # q's lesson 1
     assert re.search(r"Failed, last 24 h <strong class=\"bad\">1</strong>", page)
     assert "550 5.7.1 policy refusal" in page
-    dispatch_job(admin_app, threading.Event())  # one worker pass
+    dispatch_job(admin_app, Stop())  # one worker pass
     page = editor.get("/admin/").text
     assert "Worker <strong class=\"ok\">running</strong>" in page
     with admin_app.app_context():
@@ -70,7 +70,7 @@ def test_a_failed_pass_still_shows_the_worker_alive(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(service.jobs, "run_pass", broken)  # type: ignore[attr-defined]
-    dispatch_job(admin_app, threading.Event())
+    dispatch_job(admin_app, Stop())
     with admin_app.app_context():
         from service.models import WorkerHeartbeat
 
