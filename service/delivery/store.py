@@ -44,12 +44,21 @@ def claim(session: Session, now: datetime, limit: int, lanes: Collection[Lane]) 
     WITH due AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM due … RETURNING:
     on PostgreSQL concurrent passes take disjoint rows; on SQLite BEGIN IMMEDIATE makes
     claims take turns. The outer status check means no row is ever claimed twice.
+
+    `lanes` is a run of neighbouring lanes, asked for as a range: then ix_delivery_claim
+    (status, lane, next_attempt_at, id) yields the rows in claim order and the scan stops
+    after `limit` of them. Asked for as IN (…), PostgreSQL sorts every queued row instead,
+    tens of milliseconds per claim behind a 100,000-row newsletter.
     """
+    lowest, highest = min(lanes), max(lanes)
+    if len(set(lanes)) != highest - lowest + 1:
+        raise ValueError(f"a claim takes neighbouring lanes, not {sorted(lanes)}")
     begin_write(session)
     due = (
         select(Delivery.id)
-        .where(Delivery.status == DeliveryStatus.QUEUED, Delivery.next_attempt_at <= now,
-               Delivery.lane.in_([int(lane) for lane in lanes]))
+        .where(Delivery.status == DeliveryStatus.QUEUED,
+               Delivery.lane.between(int(lowest), int(highest)),
+               Delivery.next_attempt_at <= now)
         .order_by(Delivery.lane, Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
