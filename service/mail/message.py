@@ -225,6 +225,12 @@ class QuotedBody:
         return body
 
 
+@functools.lru_cache(maxsize=4)
+def _date(now: datetime) -> str:
+    """The Date header's value: one instant serves a whole claim of messages."""
+    return format_datetime(now)
+
+
 def build_message(
     *,
     mail_from: str,
@@ -257,7 +263,7 @@ def build_quoted(
     fixed, text_head, html_head, closing = _frame(mail_from, subject, list_id,
                                                   list_unsubscribe is not None)
     message_id = make_msgid(domain=sender_domain(mail_from))
-    head = fixed + _header("To", to.header) + _header("Date", format_datetime(now)) \
+    head = fixed + _header("To", to.header) + _header("Date", _date(now)) \
         + _header("Message-ID", message_id)
     if list_unsubscribe is not None:
         head += _header("List-Unsubscribe", list_unsubscribe)
