@@ -30,6 +30,7 @@ CLAIM_BATCH = 50  # small: a killed pass strands few rows until their lease runs
 # Messages composed ahead are handed to the sender this many at a time: one hand-over (two
 # thread wake-ups) per message cost as much CPU as composing the message's headers.
 HANDOVER = 8
+WAITING = 3  # hand-overs queued: the sender goes on while the next claim loads
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.delivery import store
 from service.delivery.job import Counts, Job, RateLimit
-from service.delivery.preparing import Prepared, prepare
+from service.delivery.preparing import WAITING, Prepared, prepare
 from service.mail.bounces import Outcome, classify
 from service.mail.transport import SendFailure, Transport, open_transport
 from service.models import DeliveryStatus
@@ -92,7 +92,7 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     marked sent one by one, right after each send: a crash leaves at most the one message
     in flight unrecorded.
     """
-    ready: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=1)
+    ready: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=WAITING)
     halt = threading.Event()  # this connection stops: SMTP unusable, error, or job.stop
     failures: list[BaseException] = []
 
