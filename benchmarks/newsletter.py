@@ -5,9 +5,11 @@ now through service.newsletter (one set-based fan-out); then, each in its own pr
 gunicorn serving the app, one `flask --app wsgi worker` (SMTP_CONNECTIONS=1), and an
 aiosmtpd sink on loopback. Reported: the worker's messages per second (first to last
 arrival at the sink) against a bare smtplib loop sending the same message bytes over one
-connection to the same sink in the same run; the worker's peak RSS (VmHWM); and the
-latency of confirmations signed up while the issue is half sent (POST answered ->
-confirmation at the sink).
+connection to the same sink, run just before the worker starts and again just after it
+stops (the mean of the two: on a shared machine the load drifts during a long send); the
+CPU time per message of the worker and of the bare loop, and what gunicorn used meanwhile;
+the worker's peak RSS (VmHWM); and the latency of confirmations signed up while the issue
+is half sent (POST answered -> confirmation at the sink).
 """
 
 from __future__ import annotations
@@ -68,13 +70,26 @@ def send_issue(app: Flask, count: int) -> tuple[int, bytes, str]:
     return queued, message.raw, message.sender
 
 
-def bare_loop(port: int, data: bytes, sender: str, count: int) -> float:
-    """Messages per second of smtplib alone, one connection, the same bytes each time."""
+def bare_loop(port: int, data: bytes, sender: str, count: int) -> tuple[float, float]:
+    """smtplib alone, one connection, the same bytes each time: msg/s and CPU ms per message."""
     with smtplib.SMTP("127.0.0.1", port) as smtp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for n in range(count):
             smtp.sendmail(sender, [f"bare{n}@example.com"], data)
-        return count / (time.perf_counter() - start)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / elapsed, cpu * 1000 / count
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _family_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children still running (gunicorn and its workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return cpu_seconds(pid) + sum(cpu_seconds(int(child)) for child in children)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -90,6 +105,8 @@ def measure(name: str, url: str | None, count: int, signups: int,
     with tempfile.TemporaryDirectory() as folder, \
             Sink(log=Path(folder) / "arrivals.tsv") as sink, fresh_app(url) as app:
         queued, data, sender = send_issue(app, count)
+        bare_count = min(count, 10_000)
+        bare_before = bare_loop(sink.port, data, sender, bare_count)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = environment(app.config["SQLALCHEMY_DATABASE_URI"], folder, SMTP_URL=sink.url,
@@ -98,34 +115,44 @@ def measure(name: str, url: str | None, count: int, signups: int,
                      Path(folder) / "web.log")
         worker = _start(["flask", "--app", "wsgi", "worker"], env, Path(folder) / "worker.log")
         answered: dict[str, float] = {}
+        start = bare_count + signups  # the sink has the bare loop's messages already
         try:
             _wait_healthy(base)
             deadline = time.monotonic() + 3600
-            while sink.count < count // 2 and time.monotonic() < deadline:
+            while sink.count < start - signups + 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            worker_cpu, web_cpu = cpu_seconds(worker.pid), _family_cpu(web.pid)
+            while sink.count < start - signups + count // 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
             for n in range(signups):  # in the middle of the send
                 email = f"signup{n}@example.com"
                 answered[email] = sign_up(base, email)
                 time.sleep(gap)
-            while sink.count < count + signups and time.monotonic() < deadline:
-                time.sleep(0.2)
+            while sink.count < start + count and time.monotonic() < deadline:
+                time.sleep(0.1)
+            worker_cpu = cpu_seconds(worker.pid) - worker_cpu
+            web_cpu = _family_cpu(web.pid) - web_cpu
             rss = peak_rss_mb(worker.pid)
+            load = os.getloadavg()[0]
         finally:
             _stop(worker)
             _stop(web)
             if os.environ.get("BENCH_SHOW_LOGS"):
                 print((Path(folder) / "web.log").read_text()[-3000:])
         arrived = _arrivals(Path(folder) / "arrivals.tsv")
-        bare = bare_loop(sink.port, data, sender, min(count, 20_000))
+        bare_after = bare_loop(sink.port, data, sender, bare_count)
     issue_times = sorted(t for r, t in arrived.items() if r.startswith("p"))
     assert queued == count and len(issue_times) == count, (queued, len(issue_times))
     ours = (count - 1) / (issue_times[-1] - issue_times[0])
+    bare = statistics.mean((bare_before[0], bare_after[0]))
+    bare_cpu = statistics.mean((bare_before[1], bare_after[1]))
     waits = sorted(arrived[e] - t for e, t in answered.items())
     p99 = statistics.quantiles(waits, n=100, method="inclusive")[98] if len(waits) > 1 \
         else waits[0]
-    return [name, f"{count:,}", f"{len(data) / 1024:.1f}", f"{ours:.0f}", f"{bare:.0f}",
-            f"{ours / bare:.2f}", f"{rss:.0f}", f"{statistics.median(waits):.2f}",
-            f"{p99:.2f}"]
+    return [name, f"{count:,}", f"{len(data) / 1024:.1f}", f"{ours:.0f}",
+            f"{bare:.0f} ({bare_before[0]:.0f} / {bare_after[0]:.0f})", f"{ours / bare:.2f}",
+            f"{worker_cpu * 1000 / count:.2f}", f"{bare_cpu:.2f}", f"{web_cpu:.1f}",
+            f"{rss:.0f}", f"{statistics.median(waits):.2f}", f"{p99:.2f}", f"{load:.1f}"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -140,8 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = [measure(name, url, args.count, args.signups, args.gap) for name, url in found]
     print("(e) one issue through the worker (one SMTP connection) vs bare smtplib, same sink "
           "and run; confirmations signed up half-way")
-    print(table(["database", "subscribers", "KB/msg", "worker msg/s", "bare msg/s", "ratio",
-                 "worker peak RSS MB", "confirm p50 s", "confirm p99 s"], rows))
+    print(table(["database", "subscribers", "KB/msg", "worker msg/s",
+                 "bare msg/s (before / after)", "ratio", "worker CPU ms/msg", "bare CPU ms/msg",
+                 "gunicorn CPU s", "worker peak RSS MB", "confirm p50 s", "confirm p99 s",
+                 "load"], rows))
+    print("CPU ms/msg: the sending process's own CPU time per message (the worker's from its "
+          "first message to its last); gunicorn CPU s: web server and workers meanwhile; "
+          "load: the 1-minute load average when the last message arrived.")
 
 
 if __name__ == "__main__":

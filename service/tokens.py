@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,9 +48,14 @@ class Link:
 
 
 def _serializer(keys: Keys, purpose: str) -> URLSafeTimedSerializer:
-    ordered = [keys] if isinstance(keys, str) else list(keys)
+    return _made_serializer((keys,) if isinstance(keys, str) else tuple(keys), purpose)
+
+
+@functools.lru_cache(maxsize=32)
+def _made_serializer(keys: tuple[str, ...], purpose: str) -> URLSafeTimedSerializer:
+    """Made once per keys and purpose: a newsletter signs two links for every recipient."""
     # itsdangerous signs with the last key of its list and verifies with any of them.
-    return URLSafeTimedSerializer(list(reversed(ordered)), salt=f"subscriber-{purpose}")
+    return URLSafeTimedSerializer(list(reversed(keys)), salt=f"subscriber-{purpose}")
 
 
 def make_token(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.delivery import store
 from service.delivery.job import Counts, Job, RateLimit
-from service.delivery.preparing import AHEAD, Prepared, prepare
+from service.delivery.preparing import WAITING, Prepared, prepare
 from service.mail.bounces import Outcome, classify
 from service.mail.transport import Interrupted, SendFailure, Transport, open_transport
 from service.models import Delivery, DeliveryStatus
@@ -102,10 +102,11 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     """Send what the preparing thread hands over until it is done, the pass halts, or stop.
 
     Building (CPU) runs one thread ahead of sending (mostly waiting on the SMTP server and
-    the database), so the two overlap. Rows are still marked sent one by one, right after
-    each send: a crash leaves at most the one message in flight unrecorded.
+    the database), so the two overlap; messages come over a few at a time. Rows are still
+    marked sent one by one, right after each send: a crash leaves at most the one message
+    in flight unrecorded.
     """
-    ready: queue.Queue[Prepared | None] = queue.Queue(maxsize=AHEAD)
+    ready: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=WAITING)
     halt = threading.Event()  # this connection stops: SMTP unusable, error, or job.stop
     failures: list[BaseException] = []
 
@@ -124,12 +125,14 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
                 store.SentMarks(job.engine) as marks, \
                 job.stop.watching(open_transport(settings.smtp_url, settings.outbox_dir,
                                                  settings.smtp_timeout)) as transport:
-            while (item := ready.get()) is not None:
-                if job.stopping() or halt.is_set():
-                    store.release(session, [item.delivery.id])
-                elif not _send_prepared(job, session, marks, transport, rate, item):
-                    halt.set()  # leave the rest for a later pass instead of spending attempts
-                    job.halted.set()
+            while (items := ready.get()) is not None:
+                for index, item in enumerate(items):
+                    if job.stopping() or halt.is_set():
+                        store.release(session, [i.delivery.id for i in items[index:]])
+                        break
+                    if not _send_prepared(job, session, marks, transport, rate, item):
+                        halt.set()  # leave the rest for a later pass, not spend attempts
+                        job.halted.set()
             finished = True
     finally:
         halt.set()
@@ -140,11 +143,11 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
         raise failures[0]
 
 
-def _drain(job: Job, ready: queue.Queue[Prepared | None]) -> None:
+def _drain(job: Job, ready: queue.Queue[list[Prepared] | None]) -> None:
     """Give back whatever was prepared but not sent, until the preparer says it is done."""
     with Session(job.engine) as session:
-        while (item := ready.get()) is not None:
-            store.release(session, [item.delivery.id])
+        while (items := ready.get()) is not None:
+            store.release(session, [item.delivery.id for item in items])
 
 
 def deliver(job: Job) -> Counts:

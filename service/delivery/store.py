@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy import Dialect, Engine, Update, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from service.delivery.database import begin_write, is_postgres
@@ -44,12 +45,21 @@ def claim(session: Session, now: datetime, limit: int, lanes: Collection[Lane]) 
     WITH due AS (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … FROM due … RETURNING:
     on PostgreSQL concurrent passes take disjoint rows; on SQLite BEGIN IMMEDIATE makes
     claims take turns. The outer status check means no row is ever claimed twice.
+
+    `lanes` is a run of neighbouring lanes, asked for as a range: then ix_delivery_claim
+    (status, lane, next_attempt_at, id) yields the rows in claim order and the scan stops
+    after `limit` of them. Asked for as IN (…), PostgreSQL sorts every queued row instead,
+    tens of milliseconds per claim behind a 100,000-row newsletter.
     """
+    lowest, highest = min(lanes), max(lanes)
+    if len(set(lanes)) != highest - lowest + 1:
+        raise ValueError(f"a claim takes neighbouring lanes, not {sorted(lanes)}")
     begin_write(session)
     due = (
         select(Delivery.id)
-        .where(Delivery.status == DeliveryStatus.QUEUED, Delivery.next_attempt_at <= now,
-               Delivery.lane.in_([int(lane) for lane in lanes]))
+        .where(Delivery.status == DeliveryStatus.QUEUED,
+               Delivery.lane.between(int(lowest), int(highest)),
+               Delivery.next_attempt_at <= now)
         .order_by(Delivery.lane, Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
@@ -99,6 +109,15 @@ _MARK_SENT_NEWSLETTER = _MARK_SENT.returning(
 _ENDED = (IssueStatus.STOPPED, IssueStatus.CANCELLED, None)
 
 
+def _driver_sql(statement: Update, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """A statement as the driver runs it: its SQL, and the values fixed in it (all but the
+    b_… parameters given per row)."""
+    compiled = statement.compile(dialect=dialect)
+    fixed = {name: value for name, value in compiled.params.items()
+             if not name.startswith("b_")}
+    return str(compiled), fixed
+
+
 class SentMarks:
     """Records "sent" for one sending thread: one autocommitted UPDATE per message.
 
@@ -115,8 +134,14 @@ class SentMarks:
         self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgres = self.connection.dialect.name == "postgresql"
         self.issues: dict[int, bool] = {}  # newsletter issue -> stopped, as last read
+        self._cursor: Any = None
         if self.postgres:
             self.connection.exec_driver_sql("SET synchronous_commit = off")
+            # The marks go straight to psycopg as prepared statements, compiled once here:
+            # per message, SQLAlchemy's execution took twice the CPU of the round trip.
+            self._cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            self._compiled = {statement: _driver_sql(statement, self.connection.dialect)
+                              for statement in (_MARK_SENT, _MARK_SENT_NEWSLETTER)}
 
     def record_sent(self, delivery: Delivery, revision_id: int | None, message_id: str,
                     now: datetime) -> None:
@@ -124,11 +149,17 @@ class SentMarks:
         values = {"b_id": delivery.id, "b_sent_at": now, "b_revision_id": revision_id,
                   "b_message_id": message_id[:255]}
         issue_id = delivery.newsletter_issue_id
-        if issue_id is None or delivery.subscriber_id is None:
-            self.connection.execute(_MARK_SENT, values)
-            return
-        status = self.connection.execute(_MARK_SENT_NEWSLETTER, values).scalar()
-        self.issues[issue_id] = status in _ENDED
+        newsletter = issue_id is not None and delivery.subscriber_id is not None
+        statement = _MARK_SENT_NEWSLETTER if newsletter else _MARK_SENT
+        if self._cursor is not None:
+            sql, fixed = self._compiled[statement]
+            self._cursor.execute(sql, {**fixed, **values}, prepare=True)
+            status = self._cursor.fetchone()[0] if newsletter else None
+        else:
+            result = self.connection.execute(statement, values)
+            status = result.scalar() if newsletter else None
+        if issue_id is not None and newsletter:
+            self.issues[issue_id] = status in _ENDED
 
     def issue_stopped(self, issue_id: int) -> bool:
         """Whether a newsletter issue was stopped (or cancelled), as this connection last
@@ -142,6 +173,7 @@ class SentMarks:
         """Give the connection back as it was; one that cannot be reset is discarded."""
         if self.postgres:
             try:
+                self._cursor.close()
                 self.connection.exec_driver_sql("RESET synchronous_commit")
             except Exception:  # a broken connection: never pool it with the setting on
                 self.connection.invalidate()

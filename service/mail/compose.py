@@ -21,6 +21,7 @@ from service.mail.render import (
     Place,
     Rendered,
     personalise,
+    personalise_quoted,
     render_lesson,
 )
 
@@ -123,10 +124,10 @@ def assemble(
             to.unsubscribe_url, sender.unsubscribe_mailto
         )
         list_id = headers.list_id_header(sender.clinic_name, sender.mail_from, list_name)
-    page, text = personalise(
+    page, text = personalise_quoted(
         rendered, Personal(to.first_name, to.unsubscribe_url, to.preferences_url, action_url)
     )
-    return headers.build_message(
+    return headers.build_quoted(
         mail_from=sender.mail_from,
         to=headers.recipient(
             to.email, to.first_name if to.display_name is None else to.display_name),

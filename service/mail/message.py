@@ -17,6 +17,7 @@ import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -127,10 +128,11 @@ def _frame(mail_from: str, subject: str, list_id: str | None,
 _LONG_LINE = re.compile(rb"^[^\r\n]{77,}", re.MULTILINE)  # anchored: one try per line
 
 
-def _rewrap(match: re.Match[bytes]) -> bytes:
-    line, pieces = match.group(), []
-    while len(line) > 76:
-        cut = 75
+def _rewrap_to(line: bytes, width: int) -> bytes:
+    """One encoded line cut into lines of at most `width`, never inside an "=XX" escape."""
+    pieces = []
+    while len(line) > width:
+        cut = width - 1
         if line[cut - 1:cut] == b"=":
             cut -= 1
         elif line[cut - 2:cut - 1] == b"=":
@@ -138,6 +140,24 @@ def _rewrap(match: re.Match[bytes]) -> bytes:
         pieces.append(line[:cut] + b"=")
         line = line[cut:]
     return b"\r\n".join([*pieces, line])
+
+
+def _rewrap(match: re.Match[bytes]) -> bytes:
+    return _rewrap_to(match.group(), 76)
+
+
+def _quote(data: bytes) -> bytes:
+    """Quoted-printable with CRLF lines of at most 76 characters; no line starts "From "."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    encoded = binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+    if b"=20\r\n" in encoded or b"=09\r\n" in encoded:
+        encoded = _LONG_LINE.sub(_rewrap, encoded)
+    if b"From " in encoded:  # a soft break after "From" keeps every line within 76
+        encoded = encoded.replace(b"\r\nFrom ", b"\r\nFrom=\r\n ")
+        if encoded.startswith(b"From "):
+            encoded = b"From=\r\n " + encoded[5:]
+    return encoded
 
 
 def quoted_printable(body: str) -> bytes:
@@ -148,18 +168,67 @@ def quoted_printable(body: str) -> bytes:
     email package made them.
     """
     data = body.encode("utf-8")
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if not data.endswith(b"\n"):
+    if not data.endswith((b"\n", b"\r")):
         data += b"\n"
-    encoded = binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
-    if b"=20\r\n" in encoded or b"=09\r\n" in encoded:
-        encoded = _LONG_LINE.sub(_rewrap, encoded)
-    if b"From " in encoded:  # a soft break after "From" keeps every line within 76
-        encoded = encoded.replace(b"\r\nFrom ", b"\r\nFrom=\r\n ")
-        if encoded.startswith(b"From "):
-            encoded = b"From=\r\n " + encoded[5:]
-    return encoded
+    return _quote(data)
+
+
+def _piece(text: str) -> bytes:
+    """Part of a body, encoded to be followed by more: its last line has room for a soft
+    break ("="), after which the next part starts a line of its own."""
+    encoded = _quote(text.encode("utf-8"))
+    if not encoded or encoded.endswith(b"\r\n"):
+        return encoded
+    start = encoded.rfind(b"\r\n") + 2 if b"\r\n" in encoded else 0
+    if len(encoded) - start > 75:  # b2a_qp ends data on a line of up to 76
+        encoded = encoded[:start] + _rewrap_to(encoded[start:], 75)
+    return encoded + b"=\r\n"
+
+
+@dataclass(frozen=True)
+class QuotedBody:
+    """A body with slots, quoted-printable encoded once: `fill` encodes only the values.
+
+    Each part (the text between slots, and each value) starts a line of its own after a
+    soft line break, which decoding removes, so the decoded body is exactly the body with
+    the values in place. This saves encoding a 15 KB page again for every recipient.
+    """
+
+    parts: tuple[bytes, ...]  # encoded text around the slots: one more than `slots`
+    slots: tuple[str, ...]
+
+    @classmethod
+    def encode(cls, body: str, slots: Collection[str]) -> QuotedBody:
+        """Split `body` at every occurrence of the given slot names and encode the rest."""
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        pattern = re.compile("|".join(re.escape(slot) for slot in slots))
+        parts, found, start = [], [], 0
+        for match in pattern.finditer(body):
+            parts.append(_piece(body[start:match.start()]))
+            found.append(match.group())
+            start = match.end()
+        parts.append(_quote(body[start:].encode("utf-8")))
+        return cls(tuple(parts), tuple(found))
+
+    def fill(self, values: Mapping[str, str]) -> bytes:
+        """The encoded body with each slot's value (each slot must have one); like
+        quoted_printable, it ends with a line break."""
+        out = [self.parts[0]]
+        for slot, part in zip(self.slots, self.parts[1:], strict=True):
+            value = values[slot]
+            if value:
+                out.append(_piece(value))
+            out.append(part)
+        body = b"".join(out)
+        if not body.endswith(b"\r\n") or body.endswith(b"=\r\n"):  # none, or a soft one
+            body += b"\r\n"
+        return body
+
+
+@functools.lru_cache(maxsize=4)
+def _date(now: datetime) -> str:
+    """The Date header's value: one instant serves a whole claim of messages."""
+    return format_datetime(now)
 
 
 def build_message(
@@ -174,15 +243,31 @@ def build_message(
     list_id: str | None = None,
 ) -> Outgoing:
     """One multipart/alternative message; bulk mail (list_unsubscribe set) gets the list headers."""
+    return build_quoted(mail_from=mail_from, to=to, subject=subject,
+                        text=quoted_printable(text), html=quoted_printable(html), now=now,
+                        list_unsubscribe=list_unsubscribe, list_id=list_id)
+
+
+def build_quoted(
+    *,
+    mail_from: str,
+    to: Recipient,
+    subject: str,
+    text: bytes,
+    html: bytes,
+    now: datetime,
+    list_unsubscribe: str | None = None,
+    list_id: str | None = None,
+) -> Outgoing:
+    """build_message from bodies already quoted-printable (QuotedBody.fill)."""
     fixed, text_head, html_head, closing = _frame(mail_from, subject, list_id,
                                                   list_unsubscribe is not None)
     message_id = make_msgid(domain=sender_domain(mail_from))
-    head = fixed + _header("To", to.header) + _header("Date", format_datetime(now)) \
+    head = fixed + _header("To", to.header) + _header("Date", _date(now)) \
         + _header("Message-ID", message_id)
     if list_unsubscribe is not None:
         head += _header("List-Unsubscribe", list_unsubscribe)
-    raw = b"".join((head, text_head, quoted_printable(text), html_head, quoted_printable(html),
-                    closing))
+    raw = b"".join((head, text_head, text, html_head, html, closing))
     return Outgoing(raw, envelope_sender(mail_from), to.address, message_id)
 
 

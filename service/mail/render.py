@@ -3,6 +3,7 @@ Markdown. Rendered once per lesson revision; per-subscriber parts are filled in 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from service.mail import blocks, markdown
-from service.mail.message import clean_name
+from service.mail.message import QuotedBody, clean_name
 from service.mail.settings import (  # noqa: F401 - ClinicSettings, Place are imported from here
     IMAGES_DIR,
     TEMPLATES_DIR,
@@ -58,6 +59,11 @@ class Rendered:
     subject: str
     html: str
     text: str
+
+    @functools.cached_property
+    def quoted(self) -> tuple[QuotedBody, QuotedBody]:
+        """(html, text) quoted-printable encoded once, for every message made from it."""
+        return QuotedBody.encode(self.html, SLOTS), QuotedBody.encode(self.text, SLOTS)
 
 
 @dataclass(frozen=True)
@@ -248,17 +254,31 @@ def greeting(first_name: str | None) -> str:
     return f"Hi {name}," if name else "Hi there,"
 
 
-def personalise(rendered: Rendered, personal: Personal) -> tuple[str, str]:
-    """Fill the per-subscriber slots: (html, text). HTML values are escaped."""
-    values = {
+def _values(personal: Personal) -> dict[str, str]:
+    return {
         GREETING: greeting(personal.first_name),
         UNSUBSCRIBE: personal.unsubscribe_url,
         PREFERENCES: personal.preferences_url,
         ACTION: personal.action_url,
     }
+
+
+def personalise(rendered: Rendered, personal: Personal) -> tuple[str, str]:
+    """Fill the per-subscriber slots: (html, text). HTML values are escaped."""
     page, text = rendered.html, rendered.text
-    for slot, value in values.items():
+    for slot, value in _values(personal).items():
         page = page.replace(slot, html.escape(value, quote=True))
         text = text.replace(slot, value)
     return page, text
+
+
+def personalise_quoted(rendered: Rendered, personal: Personal) -> tuple[bytes, bytes]:
+    """personalise, as the quoted-printable bodies of a message: (html, text).
+
+    Only the values are encoded per subscriber; the rest was encoded once per render.
+    """
+    values = _values(personal)
+    page, text = rendered.quoted
+    return (page.fill({slot: html.escape(value, quote=True) for slot, value in values.items()}),
+            text.fill(values))
 

@@ -67,8 +67,9 @@ class Delivery(Base):
         UniqueConstraint("subscriber_id", "lesson_id", "round"),
         UniqueConstraint("subscriber_id", "newsletter_issue_id"),
         UniqueConstraint("idempotency_key"),
-        # The claim: queued rows, lowest lane first, oldest due first.
-        Index("ix_delivery_claim", "status", "lane", "next_attempt_at"),
+        # The claim: queued rows, lowest lane first, oldest due first, in the claim's
+        # own order (id last), so a claim reads only the rows it takes.
+        Index("ix_delivery_claim", "status", "lane", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ from service.course.importer import import_lessons
 from service.course.outline import course_places
 from service.delivery.builders import Batch, Env, build, refusal
 from service.extensions import db
+from service.mail import render as render_module
 from service.mail.message import Outgoing
 from service.mail.transport import open_transport
 from service.models import (
@@ -158,6 +159,44 @@ def test_newsletter_is_list_mail_of_its_own_list() -> None:
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = parts(message)
     assert "We now open at 8." in text and "https://calmhands.example/book" in html
+
+
+def test_an_issue_renders_once_and_each_recipient_gets_their_own_name_and_links(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renders: list[str] = []
+    real_render = render_module.render
+
+    def counted(content: Any, settings: Any) -> Any:
+        renders.append(content.name)
+        return real_render(content, settings)
+
+    monkeypatch.setattr(render_module, "render", counted)
+    contents = batch()
+    contents.issues[5].body = "## New hours\n\nWe now open at 8 on Saturdays.\n"  # not cached yet
+    people = [("Maria", "a" * 32), ("Sam", "b" * 32), ("", "c" * 32)]
+    for number, (name, public_id) in enumerate(people, start=10):
+        contents.people[number] = Subscriber(
+            id=number, public_id=public_id, email=f"p{number}@example.com", first_name=name,
+            timezone="America/Chicago", status=SubscriberStatus.ACTIVE, newsletter_enabled=True)
+    env = Env.from_config(CONFIG, NOW)
+    messages = [build(Delivery(id=n, subscriber_id=n, kind=MessageKind.NEWSLETTER,
+                               newsletter_issue_id=5), contents, env).message
+                for n in range(10, 13)]
+
+    assert renders == ["newsletter 'Spring news'"]  # one render for the whole issue
+    for sent, (name, public_id) in zip(messages, people, strict=True):
+        message = sent.parsed()
+        token = token_in(message["List-Unsubscribe"], "unsubscribe/newsletter")
+        assert tokens.read_token("test-secret-key", tokens.UNSUBSCRIBE_NEWSLETTER,
+                                 token) == public_id
+        text, html = parts(message)
+        greeting = f"Hi {name}," if name else "Hi there,"
+        assert greeting in text and greeting in html
+        assert f"http://localhost/unsubscribe/newsletter/{token}" in text
+        assert f'href="http://localhost/unsubscribe/newsletter/{token}"' in html
+        assert "We now open at 8 on Saturdays." in text
+        assert sent.raw.isascii() and max(map(len, sent.raw.split(b"\r\n"))) <= 998
 
 
 def test_a_test_send_goes_to_the_staff_address_marked_as_a_test() -> None:

@@ -7,17 +7,20 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from service.delivery import store
 from service.delivery.dispatch import run_pass, run_transactional_pass
 from service.delivery.job import Stop
 from service.delivery.queueing import queue_newsletter, queue_test, queue_transactional
 from service.extensions import db
 from service.models import (
     Delivery,
+    Lane,
     MessageKind,
     NewsletterIssue,
     Subscriber,
@@ -124,3 +127,36 @@ def test_a_confirmation_behind_ten_thousand_newsletter_rows_goes_first(
         left = db.session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.status == "queued"))
         assert left is not None and left > BACKLOG - 100  # stopped early, the rest wait
+
+
+def test_a_claim_behind_a_large_backlog_reads_only_the_rows_it_takes(mail_app: Flask) -> None:
+    with mail_app.app_context():
+        seed_subscribers(db.session, 2_000, utcnow(), "news", newsletter=True, enrolled=False)
+        db.session.commit()
+    _fan_out(mail_app, _issue(mail_app))  # every row due at the same instant
+    statements: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.lstrip().startswith("WITH"):
+            statements.append((statement, parameters))
+
+    with mail_app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            claimed = store.claim(db.session(), utcnow(), 50, frozenset(Lane))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert claimed == list(range(1, 51))  # the claim's order: oldest due, then id
+        (statement, parameters), = statements
+        postgres = db.engine.dialect.name == "postgresql"
+        explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+        plan = " ".join(str(row[-1]) for row in db.session.connection().exec_driver_sql(
+            explain + statement, parameters))
+        db.session.rollback()
+    # The index hands rows over in claim order: nothing sorts the whole queue.
+    assert "Sort" not in plan if postgres else "TEMP B-TREE" not in plan, plan
+
+
+def test_a_claim_takes_neighbouring_lanes_only(mail_app: Flask) -> None:
+    with mail_app.app_context(), pytest.raises(ValueError, match="neighbouring lanes"):
+        store.claim(db.session(), utcnow(), 50, {Lane.TRANSACTIONAL, Lane.NEWSLETTERS})

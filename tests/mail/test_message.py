@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import quopri
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -12,6 +13,7 @@ import pytest
 
 from service.mail.message import (
     Outgoing,
+    QuotedBody,
     build_message,
     clean_name,
     list_id_header,
@@ -164,6 +166,38 @@ def test_raw_lines_are_crlf_short_and_quoted_printable_lines_at_most_76() -> Non
     message = reparse(sent)
     assert body(message, "plain") == text.replace("\n\r", "\n\n") + "\n"
     assert body(message, "html") == html + "\n"
+
+
+SLOT = "SLOT-a"
+OTHER = "SLOT-b"
+
+
+@pytest.mark.parametrize("body", [
+    f"{SLOT}",
+    f"Hi {SLOT},\n\nText.\n",
+    f"{'x' * 76}{SLOT}{'y' * 76}",
+    f"{'é' * 30}{SLOT}{OTHER}\n.\n{SLOT}",
+    f"line one \n{SLOT} \nFrom here\n{OTHER}",
+    f"{'a' * 75}=\r\n{SLOT}\rend",
+    "no slots at all, only text " * 10,
+])
+@pytest.mark.parametrize("values", [
+    {SLOT: "Maria", OTHER: ""},
+    {SLOT: "From José ", OTHER: "https://calmhands.example/u/" + "A1b2=C3d4." * 12},
+    {SLOT: ".", OTHER: "x" * 200},
+])
+def test_a_body_encoded_once_decodes_to_the_body_with_the_values(
+    body: str, values: dict[str, str]
+) -> None:
+    quoted = QuotedBody.encode(body, [SLOT, OTHER]).fill(values)
+    expected = body.replace(SLOT, values[SLOT]).replace(OTHER, values[OTHER])
+    expected = expected.replace("\r\n", "\n").replace("\r", "\n")
+    lines = quoted.split(b"\r\n")
+    assert quoted.isascii() and max(len(line) for line in lines) <= 76
+    assert not any(line.startswith(b"From ") or b"\r" in line or b"\n" in line
+                   for line in lines)
+    decoded = quopri.decodestring(quoted.replace(b"\r\n", b"\n")).decode()
+    assert decoded == expected if expected.endswith("\n") else decoded == expected + "\n"
 
 
 def test_boundary_never_appears_in_the_bodies() -> None:

@@ -7,6 +7,7 @@ lesson, regenerate them with `UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/mail` an
 from __future__ import annotations
 
 import os
+import quopri
 import re
 import shutil
 from dataclasses import replace
@@ -29,6 +30,7 @@ from service.mail.render import (
     RenderError,
     lesson_content,
     personalise,
+    personalise_quoted,
     places,
     render,
     render_lesson,
@@ -81,6 +83,27 @@ def test_rendered_email_matches_its_snapshot(name: str) -> None:
     html, text = personalise(render(EMAILS[name], SETTINGS), MARIA)
     assert_snapshot(f"{name}.txt", text)
     assert_snapshot(f"{name}.html", html)
+
+
+@pytest.mark.parametrize("name", sorted(EMAILS))
+@pytest.mark.parametrize("person", [
+    MARIA,
+    replace(MARIA, first_name="Zoë <b>&</b>", action_url=""),
+    replace(MARIA, first_name="From Ann", unsubscribe_url="http://localhost/u/" + "x=y " * 40),
+])
+def test_each_message_encoded_from_the_cached_bodies_reads_as_personalised(
+    name: str, person: Personal
+) -> None:
+    rendered = render(EMAILS[name], SETTINGS)
+    html, text = personalise(rendered, person)
+    quoted_html, quoted_text = personalise_quoted(rendered, person)
+    assert rendered.quoted is rendered.quoted  # encoded once per render
+    for quoted, plain in ((quoted_html, html), (quoted_text, text)):
+        lines = quoted.split(b"\r\n")
+        assert quoted.isascii() and max(len(line) for line in lines) <= 76
+        assert not any(line.startswith(b"From ") for line in lines)
+        decoded = quopri.decodestring(quoted.replace(b"\r\n", b"\n")).decode()
+        assert decoded == plain if plain.endswith("\n") else decoded == plain + "\n"
 
 
 @pytest.mark.parametrize("name", sorted(EMAILS))
