@@ -29,7 +29,9 @@ def test_signup_and_one_click_unsubscribe_answer_at_once_while_smtp_hangs(
     database: str, tmp_path: Path
 ) -> None:
     with HungServer() as hung:
-        app = make_app(database, tmp_path, SMTP_URL=hung.url, SMTP_TIMEOUT=2)
+        # A request that waited on the mail server would take SMTP_TIMEOUT or longer; the
+        # bound below leaves room for a loaded machine and still tells the two apart.
+        app = make_app(database, tmp_path, SMTP_URL=hung.url, SMTP_TIMEOUT=5)
         load_course(app)
         with app.app_context():
             bo = add_subscriber(db.session, "bo@example.com", utcnow())
@@ -44,7 +46,7 @@ def test_signup_and_one_click_unsubscribe_answer_at_once_while_smtp_hangs(
         health = _timed(lambda: answers.append(browser.get("/healthz")))
 
         assert [a.status_code for a in answers] == [200, 200, 200]  # type: ignore[attr-defined]
-        assert signup < 1 and one_click < 1 and health < 1
+        assert signup < 4 and one_click < 4 and health < 4
         assert hung.connections == []  # no request so much as connected to the mail server
 
         # The worker meets the silent server: one SMTP_TIMEOUT, then the row waits.
@@ -68,7 +70,7 @@ def test_confirming_queues_lesson_one_and_the_page_says_so(
     database: str, tmp_path: Path
 ) -> None:
     with HungServer() as hung:
-        app = make_app(database, tmp_path, SMTP_URL=hung.url)
+        app = make_app(database, tmp_path, SMTP_URL=hung.url, SMTP_TIMEOUT=10)
         load_course(app)
         browser = app.test_client()
         sign_up(browser, "ann@example.com")
@@ -77,7 +79,7 @@ def test_confirming_queues_lesson_one_and_the_page_says_so(
             confirm = tokens.make_token("test-secret-key", tokens.CONFIRM, ann.public_id)
         start = time.monotonic()
         page = browser.post(f"/confirm/{confirm}")
-        assert time.monotonic() - start < 1
+        assert time.monotonic() - start < 5  # far below the SMTP_TIMEOUT a send would wait
         assert "Lesson 1 is on its way" in page.text
         with app.app_context():
             kinds = [(d.kind, d.status) for d in db.session.scalars(
