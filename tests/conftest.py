@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from service import create_app
 from service.config import database_url
@@ -38,11 +39,23 @@ def postgres_schema() -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
+    """Empty every table. A connection an earlier test left inside a transaction would make
+    TRUNCATE wait for ever: after a while, this ends such connections and fails, naming them."""
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except OperationalError:
+        with engine.begin() as connection:
+            left = connection.execute(text(
+                "SELECT pg_terminate_backend(pid), state, query FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state LIKE 'idle in transaction%'")).all()
+        pytest.fail(f"an earlier test left connections in a transaction: {left}")
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -78,16 +78,13 @@ def serious_violations(page: Any, axe: str) -> list[str]:
 _SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-_SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
-
 def sideways(page: Any) -> int:
     """How many pixels the page scrolls sideways at its current width (0 when it fits).
 
-    Measured once the layout has settled after a resize; a width that is still too wide
-    half a second later is the page's own, not a layout in progress on a busy machine.
+    A width that is still too wide half a second later is the page's own, not a layout in
+    progress on a busy machine. (No animation-frame wait: with JavaScript off, a frame
+    callback never runs and the wait would never end.)
     """
-    page.evaluate(_SETTLED)
     if int(page.evaluate(_SIDEWAYS)) > 0:
         page.wait_for_timeout(500)
     return int(page.evaluate(_SIDEWAYS))
