@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from service.course.schedule import is_deliverable
 from service.course.timeline import forecast
 from service.delivery.enrolment import CoursePlan
-from service.models import Delivery, Enrolment, Lesson, LessonRevision, Subscriber
+from service.models import (
+    Delivery,
+    Enrolment,
+    Lesson,
+    LessonRevision,
+    NewsletterIssue,
+    Subscriber,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class SentRow:
     lesson_position: int | None
     lesson_slug: str | None
     revision_number: int | None
+    issue_subject: str | None  # a newsletter delivery's issue (or a test send of one)
 
 
 @dataclass(frozen=True)
@@ -35,11 +43,14 @@ class NextLesson:
 
 
 def deliveries(session: Session, subscriber: Subscriber) -> list[SentRow]:
-    """Every outbox row for this subscriber, newest first, with the lesson and revision."""
+    """Every outbox row for this subscriber, newest first, with the lesson and revision or
+    the newsletter issue it carried."""
     rows = session.execute(
-        select(Delivery, Lesson.position, Lesson.slug, LessonRevision.number)
+        select(Delivery, Lesson.position, Lesson.slug, LessonRevision.number,
+               NewsletterIssue.subject)
         .outerjoin(Lesson, Lesson.id == Delivery.lesson_id)
         .outerjoin(LessonRevision, LessonRevision.id == Delivery.revision_id)
+        .outerjoin(NewsletterIssue, NewsletterIssue.id == Delivery.newsletter_issue_id)
         .where(Delivery.subscriber_id == subscriber.id)
         .order_by(Delivery.id.desc())
     ).all()

@@ -169,6 +169,11 @@ def test_send_now_goes_through_the_worker_and_reports_results(
     listing = editor.get("/admin/newsletters").text
     assert "sent" in listing
     assert editor.get(f"/newsletter/{stored_issue(admin_app, issue_id).slug}").status_code == 200
+    with admin_app.app_context():
+        patient_id = db.session.scalars(select(Delivery.subscriber_id).where(
+            Delivery.newsletter_issue_id == issue_id)).first()
+    patient_page = editor.get(f"/admin/subscribers/{patient_id}").text
+    assert f'<a href="/admin/newsletters/{issue_id}">Winter news</a>' in patient_page
 
 
 def test_a_test_send_goes_to_the_staff_member_only(
