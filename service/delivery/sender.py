@@ -2,7 +2,8 @@
 
 One SMTP connection per sending thread, reused for every message it sends; SMTP_CONNECTIONS
 threads run side by side, each with its own connection and database session, plus one
-database connection that only records "sent" (store.SentMarks: one round trip per message).
+database connection that only records "sent" (store.SentMarks: one statement per message,
+whose answer on PostgreSQL is read during the next message's envelope).
 What a refusal means is decided by service.mail.bounces, not here.
 """
 
@@ -18,7 +19,13 @@ from service.delivery import store
 from service.delivery.job import Counts, Job, RateLimit
 from service.delivery.preparing import WAITING, Prepared, prepare
 from service.mail.bounces import Outcome, classify
-from service.mail.transport import Interrupted, SendFailure, Transport, open_transport
+from service.mail.transport import (
+    Interrupted,
+    SendFailure,
+    Transport,
+    Withdrawn,
+    open_transport,
+)
 from service.models import Delivery, DeliveryStatus
 
 log = logging.getLogger("service.worker")
@@ -79,14 +86,14 @@ def _send_prepared(job: Job, session: Session, marks: store.SentMarks, transport
         return True
     assert item.message is not None
     rate.wait()
-    if delivery.newsletter_issue_id is not None and delivery.subscriber_id is not None \
-            and marks.issue_stopped(delivery.newsletter_issue_id):
-        # Stopped after this row was claimed: it must not go (nothing more after a stop).
+    try:
+        # Asked once the envelope is accepted: the previous mark is read back then, and a
+        # newsletter stopped after this row was claimed does not go (nothing after a stop).
+        transport.send(item.message, before_data=lambda: marks.may_send(delivery))
+    except Withdrawn:
         store.record_skipped(session, delivery, DeliveryStatus.CANCELLED, "issue stopped")
         job.counts.add("cancelled")
         return True
-    try:
-        transport.send(item.message)
     except Interrupted as cut:
         _cut_short(session, delivery, cut)
         return False
@@ -103,8 +110,8 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
 
     Building (CPU) runs one thread ahead of sending (mostly waiting on the SMTP server and
     the database), so the two overlap; messages come over a few at a time. Rows are still
-    marked sent one by one, right after each send: a crash leaves at most the one message
-    in flight unrecorded.
+    marked sent one by one, right after each send, and each mark is in before the next
+    message's content goes: a crash leaves at most the one message in flight unrecorded.
     """
     ready: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=WAITING)
     halt = threading.Event()  # this connection stops: SMTP unusable, error, or job.stop

@@ -11,12 +11,12 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Dialect, Engine, Update, bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from service.delivery.database import begin_write, is_postgres
+from service.delivery.pg_marks import Deferred
 from service.delivery.policy import LEASE, gives_up, retry_delay
 from service.mail.bounces import summary
 from service.models import Delivery, DeliveryStatus, IssueStatus, Lane, NewsletterIssue, SendingHold
@@ -109,81 +109,99 @@ _MARK_SENT_NEWSLETTER = _MARK_SENT.returning(
 _ENDED = (IssueStatus.STOPPED, IssueStatus.CANCELLED, None)
 
 
-def _driver_sql(statement: Update, dialect: Dialect) -> tuple[str, dict[str, Any]]:
-    """A statement as the driver runs it: its SQL, and the values fixed in it (all but the
-    b_… parameters given per row)."""
-    compiled = statement.compile(dialect=dialect)
-    fixed = {name: value for name, value in compiled.params.items()
-             if not name.startswith("b_")}
-    return str(compiled), fixed
-
-
 class SentMarks:
     """Records "sent" for one sending thread: one autocommitted UPDATE per message.
 
-    The mark is what prevents a repeat, so it is durable before the next message goes. Its
-    own connection in autocommit makes it one round trip (no BEGIN / COMMIT). On PostgreSQL
-    synchronous_commit is off for this connection only: the commit is still atomic and
-    survives a killed dispatch process; a PostgreSQL server crash can lose the last few
-    hundred milliseconds of marks, and those messages then go again, the trade SQLite's
-    synchronous=NORMAL already makes (service/delivery/database.py). The setting is reset
-    before the connection goes back to the pool, so it reaches nothing else.
+    The mark is what prevents a repeat, so it is in the database before the next message's
+    content goes. Its own connection in autocommit makes it one round trip (no BEGIN /
+    COMMIT). On PostgreSQL that round trip overlaps the next message's envelope: the
+    UPDATE is sent at once and its answer read in `may_send`, just before that message's
+    DATA (pg_marks.Deferred). Also on PostgreSQL, synchronous_commit is off for this
+    connection only: the commit is still atomic and survives a killed dispatch process; a
+    PostgreSQL server crash can lose the last few hundred milliseconds of marks, and those
+    messages then go again, the trade SQLite's synchronous=NORMAL already makes
+    (service/delivery/database.py). The setting is reset before the connection goes back to
+    the pool, so it reaches nothing else.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgres = self.connection.dialect.name == "postgresql"
         self.issues: dict[int, bool] = {}  # newsletter issue -> stopped, as last read
-        self._cursor: Any = None
+        self._deferred: Deferred | None = None
+        self._awaited_issue: int | None = None  # the issue whose status the mark returns
         if self.postgres:
             self.connection.exec_driver_sql("SET synchronous_commit = off")
-            # The marks go straight to psycopg as prepared statements, compiled once here:
-            # per message, SQLAlchemy's execution took twice the CPU of the round trip.
-            self._cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            self._compiled = {statement: _driver_sql(statement, self.connection.dialect)
-                              for statement in (_MARK_SENT, _MARK_SENT_NEWSLETTER)}
+            driver = self.connection.connection.driver_connection
+            self._deferred = Deferred(driver, {"sent": _MARK_SENT,  # type: ignore[arg-type]
+                                               "newsletter": _MARK_SENT_NEWSLETTER})
 
     def record_sent(self, delivery: Delivery, revision_id: int | None, message_id: str,
                     now: datetime) -> None:
-        """The message left: say so durably at once, before the next one goes."""
+        """The message left: say so durably, before the next message's content goes."""
         values = {"b_id": delivery.id, "b_sent_at": now, "b_revision_id": revision_id,
                   "b_message_id": message_id[:255]}
         issue_id = delivery.newsletter_issue_id
         newsletter = issue_id is not None and delivery.subscriber_id is not None
-        statement = _MARK_SENT_NEWSLETTER if newsletter else _MARK_SENT
-        if self._cursor is not None:
-            sql, fixed = self._compiled[statement]
-            self._cursor.execute(sql, {**fixed, **values}, prepare=True)
-            status = self._cursor.fetchone()[0] if newsletter else None
-        else:
-            result = self.connection.execute(statement, values)
-            status = result.scalar() if newsletter else None
+        if self._deferred is not None:
+            self.settle()
+            self._deferred.send("newsletter" if newsletter else "sent", values)
+            self._awaited_issue = issue_id if newsletter else None
+            return
+        result = self.connection.execute(
+            _MARK_SENT_NEWSLETTER if newsletter else _MARK_SENT, values)
         if issue_id is not None and newsletter:
-            self.issues[issue_id] = status in _ENDED
+            self.issues[issue_id] = result.scalar() in _ENDED
+
+    def settle(self) -> None:
+        """Read back the mark sent last (PostgreSQL): raises if it did not take."""
+        if self._deferred is None or not self._deferred.outstanding:
+            return
+        status = self._deferred.answer()
+        if self._awaited_issue is not None:
+            self.issues[self._awaited_issue] = status in _ENDED
+        self._awaited_issue = None
+
+    def may_send(self, delivery: Delivery) -> bool:
+        """Just before a message's content goes: the previous mark is in, and the message's
+        newsletter issue (if it is one) was not stopped."""
+        self.settle()
+        if delivery.newsletter_issue_id is None or delivery.subscriber_id is None:
+            return True
+        return not self.issue_stopped(delivery.newsletter_issue_id)
 
     def issue_stopped(self, issue_id: int) -> bool:
         """Whether a newsletter issue was stopped (or cancelled), as this connection last
         read it: once, then with every mark of one of its messages (no extra round trip)."""
+        self.settle()
         if issue_id not in self.issues:
             status = self.connection.execute(_ISSUE_STATUS, {"b_id": issue_id}).scalar()
             self.issues[issue_id] = status in _ENDED
         return self.issues[issue_id]
 
-    def close(self) -> None:
-        """Give the connection back as it was; one that cannot be reset is discarded."""
-        if self.postgres:
-            try:
-                self._cursor.close()
+    def close(self, settle: bool = True) -> None:
+        """Give the connection back as it was; one that cannot be reset is discarded.
+
+        With `settle`, a last mark that did not take raises here."""
+        try:
+            if self._deferred is not None:
+                if settle:
+                    self.settle()
+                self._deferred.close()
+            if self.postgres:
                 self.connection.exec_driver_sql("RESET synchronous_commit")
-            except Exception:  # a broken connection: never pool it with the setting on
-                self.connection.invalidate()
-        self.connection.close()
+        except Exception:  # a broken connection: never pool it with the setting on
+            self.connection.invalidate()
+            if settle:
+                raise
+        finally:
+            self.connection.close()
 
     def __enter__(self) -> SentMarks:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(settle=kind is None)  # an error already on its way is the one to see
 
 
 def _close(session: Session, delivery: Delivery, status: str, reply: str,

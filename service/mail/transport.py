@@ -7,13 +7,18 @@ import socket
 import ssl
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from service.mail.bounces import Stage
 from service.mail.message import Outgoing
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -45,11 +50,22 @@ class Interrupted(Exception):
         self.may_have_sent = may_have_sent
 
 
+class Withdrawn(Exception):
+    """`before_data` said no: the message was not handed over (the envelope was reset)."""
+
+
+# Asked once a message's envelope is accepted, just before its content goes: True sends it,
+# False withdraws it. The dispatch pass uses the moment to read back the previous message's
+# "sent" mark, so that database round trip overlaps this message's MAIL FROM and RCPT TO.
+BeforeData = Callable[[], bool]
+
+
 class Transport:
     """Sends message bytes; use as a context manager so the connection is closed."""
 
-    def send(self, message: Outgoing) -> None:
-        """Hand one message over; SendFailure says where and why it was not accepted."""
+    def send(self, message: Outgoing, before_data: BeforeData | None = None) -> None:
+        """Hand one message over; SendFailure says where and why it was not accepted, and
+        Withdrawn that `before_data` returned False."""
         raise NotImplementedError
 
     def interrupt(self) -> None:
@@ -75,6 +91,21 @@ def _decode(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib's sendmail() with a question before DATA (see BeforeData)."""
+
+    before_data: BeforeData | None = None
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        if self.before_data is not None and not self.before_data():
+            raise Withdrawn()
+        return super().data(msg)
+
+
+class _SMTPS(_SMTP, smtplib.SMTP_SSL):
+    pass
+
+
 class SMTPTransport(Transport):
     """One SMTP connection, opened on the first send and reused for every later message."""
 
@@ -88,18 +119,19 @@ class SMTPTransport(Transport):
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _SMTP | None = None
         self._opening: smtplib.SMTP | None = None  # the connection being opened
         self._interrupted = threading.Event()
         self._handing_over = False  # from MAIL FROM on: the server may accept the message
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP:
         context = ssl.create_default_context()
         # Made unconnected first, so interrupt() can reach its socket while it connects.
+        smtp: _SMTP
         if self.scheme == "smtps":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
+            smtp = _SMTPS(timeout=self.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(timeout=self.timeout)
+            smtp = _SMTP(timeout=self.timeout)
         self._opening = smtp
         try:
             smtp.connect(self.host, self.port)
@@ -119,25 +151,36 @@ class SMTPTransport(Transport):
             self._opening = None
         return smtp
 
-    def _send_once(self, message: Outgoing) -> None:
+    def _send_once(self, message: Outgoing, before_data: BeforeData | None) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
         if self._interrupted.is_set():  # cut while the connection was being opened
             raise Interrupted(False)
         self._handing_over = True
-        refused = self._smtp.sendmail(message.sender, [message.recipient], message.raw)
+        smtp = self._smtp
+        smtp.before_data = before_data
+        try:
+            refused = smtp.sendmail(message.sender, [message.recipient], message.raw)
+        except Withdrawn:
+            try:  # the envelope goes; the connection stays for the next message
+                smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self._abandon()
+            raise
+        finally:
+            smtp.before_data = None
         if refused:  # only some recipients refused; we send to one, but be exact
             code, reply = next(iter(refused.values()))
             raise SendFailure(Stage.RCPT, code, _decode(reply))
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing, before_data: BeforeData | None = None) -> None:
         """Send one message; reconnect once if the connection was dropped.
 
         After interrupt(), raises Interrupted instead of anything the cut connection caused.
         """
         self._handing_over = False
         try:
-            self._send(message)
+            self._send(message, before_data)
         except SendFailure as failure:
             # A reply the server gave stands; a lost connection after interrupt() was ours.
             if failure.code is None and self._interrupted.is_set():
@@ -156,12 +199,12 @@ class SMTPTransport(Transport):
                 except OSError:  # already closed
                     pass
 
-    def _send(self, message: Outgoing) -> None:
+    def _send(self, message: Outgoing, before_data: BeforeData | None) -> None:
         for attempt in (1, 2):
             if self._interrupted.is_set():
                 raise Interrupted(self._handing_over)
             try:
-                self._send_once(message)
+                self._send_once(message, before_data)
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = next(iter(error.recipients.values()))
@@ -207,8 +250,10 @@ class OutboxTransport(Transport):
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing, before_data: BeforeData | None = None) -> None:
         """Write the message as `<UTC timestamp>-<uuid>.eml`, atomically."""
+        if before_data is not None and not before_data():
+            raise Withdrawn()
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"

@@ -19,6 +19,7 @@ from service.mail.transport import (
     OutboxTransport,
     SendFailure,
     SMTPTransport,
+    Withdrawn,
     open_transport,
 )
 from tests.smtp_server import HungServer, SMTPServer, free_port
@@ -58,6 +59,27 @@ def test_refused_recipient_says_rcpt_and_connection_survives(smtp_server: SMTPSe
     assert (raised.value.stage, raised.value.code) == (Stage.RCPT, 550)
     assert "No such user" in raised.value.reply
     assert [str(m["To"]) for m in smtp_server.messages] == ["Maria <here@example.com>"]
+
+
+def test_a_message_withdrawn_before_data_never_arrives_and_the_next_one_does(
+    smtp_server: SMTPServer, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+
+    def stopped() -> bool:
+        asked.append("withdrawn")
+        return False
+
+    with SMTPTransport(smtp_server.url) as transport:
+        with pytest.raises(Withdrawn):
+            transport.send(message_to("stopped@example.com"), before_data=stopped)
+        transport.send(message_to("next@example.com"), before_data=lambda: True)
+    assert asked == ["withdrawn"]
+    assert [str(m["To"]) for m in smtp_server.messages] == ["Maria <next@example.com>"]
+    outbox = OutboxTransport(tmp_path / "outbox")
+    with pytest.raises(Withdrawn):
+        outbox.send(message_to("stopped@example.com"), before_data=stopped)
+    assert not (tmp_path / "outbox").exists()
 
 
 def test_mailbox_busy_reports_its_code(smtp_server: SMTPServer) -> None:
