@@ -77,9 +77,12 @@ class Deferred:
         self.outstanding = False
         pgconn = self.pgconn
         pgconn.consume_input()
-        while pgconn.is_busy():  # wait in select(), which lets the other threads run
-            select.select([pgconn.socket], [], [])
-            pgconn.consume_input()
+        if pgconn.is_busy():  # wait in poll(), which lets the other threads run
+            readable = select.poll()
+            readable.register(pgconn.socket, select.POLLIN)
+            while pgconn.is_busy():
+                readable.poll()
+                pgconn.consume_input()
         result = pgconn.get_result()
         while pgconn.get_result() is not None:  # the end of this statement's results
             pass
