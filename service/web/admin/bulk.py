@@ -27,7 +27,7 @@ from service.web.admin.forms import ImportForm
 SHOWN_ERRORS = 200
 
 
-def _import(content: bytes, filename: str) -> tuple[Any, str | None]:
+def _import(content: bytes, filename: str, send_confirmation: bool) -> tuple[Any, str | None]:
     """Run the command's import on the uploaded bytes: (report, None) or (None, problem)."""
     with tempfile.TemporaryDirectory() as folder:
         # Under its own (cleaned) name: the consent records of imported rows cite the file.
@@ -36,7 +36,7 @@ def _import(content: bytes, filename: str) -> tuple[Any, str | None]:
             out.write(content)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         try:
-            return import_csv(app, path, utcnow()), None
+            return import_csv(app, path, utcnow(), send_confirmation=send_confirmation), None
         except InvalidInput as error:
             return None, _sentence(error.message)
 
@@ -61,11 +61,13 @@ def subscribers_import() -> str | tuple[str, int]:
         except UnicodeDecodeError:  # must not leave the rows before it half imported
             problem = "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
         else:
-            report, problem = _import(content, form.csv_file.data.filename or "")
+            report, problem = _import(content, form.csv_file.data.filename or "",
+                                      bool(form.send_confirmation.data))
         if report is not None:
             record(db.session(), current_user, "subscribers.import", "subscribers", None, {
                 "file": form.csv_file.data.filename, "imported": report.imported,
                 "confirmed": report.confirmed, "refused": len(report.errors),
+                "confirmations_queued": report.confirmations,
             })
             db.session.commit()
     status = 400 if problem or (report is not None and report.errors) else 200

@@ -58,3 +58,4 @@ class StaffForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     csv_file = FileField("CSV file", validators=[FileRequired()])
+    send_confirmation = BooleanField("Email each row waiting to confirm a confirmation link")

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import AuditEntry, Subscriber
+from service.models import AuditEntry, Delivery, MessageKind, Subscriber
 from tests.web.admin.conftest import token_of
 
 GOOD = (
@@ -22,12 +22,14 @@ GOOD = (
 )
 
 
-def upload(client: FlaskClient, text: str | bytes, name: str = "patients.csv") -> str:
+def upload(client: FlaskClient, text: str | bytes, name: str = "patients.csv",
+           **fields: str) -> str:
     page = client.get("/admin/subscribers/import")
     response = client.post(
         "/admin/subscribers/import",
         data={"csrf_token": token_of(client, "/admin/subscribers/import"),
-              "csv_file": (io.BytesIO(text if isinstance(text, bytes) else text.encode()), name)},
+              "csv_file": (io.BytesIO(text if isinstance(text, bytes) else text.encode()), name),
+              **fields},
         content_type="multipart/form-data",
     )
     assert page.status_code == 200
@@ -48,10 +50,28 @@ def test_import_keeps_good_rows_and_lists_refused_lines(
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "subscribers.import")).one()
         assert entry.after == {"file": "patients.csv", "imported": 2, "confirmed": 1,
-                               "refused": 2}
+                               "refused": 2, "confirmations_queued": 0}
     again = upload(owner, GOOD)
     assert "0 imported" in again
     assert "2 address(es) were already on the list and were left unchanged" in again
+
+
+def test_pending_rows_can_be_sent_a_confirmation_once(
+    admin_app: Flask, owner: FlaskClient
+) -> None:
+    page = upload(owner, GOOD, send_confirmation="y")
+    assert "1 confirmation email(s) queued" in page
+    again = upload(owner, GOOD, send_confirmation="y")
+    assert "confirmation email(s) queued" not in again  # each person is invited once
+    with admin_app.app_context():
+        queued = list(db.session.execute(
+            select(Subscriber.email, Delivery.status).join(
+                Delivery, Delivery.subscriber_id == Subscriber.id)
+            .where(Delivery.kind == MessageKind.CONFIRMATION)))
+        assert queued == [("jo@example.com", "queued")]  # queued for the worker, not sent
+        entries = db.session.scalars(select(AuditEntry.after).where(
+            AuditEntry.action == "subscribers.import").order_by(AuditEntry.id)).all()
+        assert [e["confirmations_queued"] for e in entries] == [1, 0]
 
 
 def test_header_aliases_are_read_and_unknown_columns_named(
