@@ -32,8 +32,9 @@
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
-      if (response.redirected) {
-        // Sent to the login page: the session ended. Say so rather than show that page.
+      if (response.redirected || response.status === 401) {
+        // Sent to (or answered with) the login page: the session ended. Say so rather
+        // than show that page.
         if (state) {
           state.textContent = "Your session has ended. Copy your text, then log in again.";
         }

@@ -23,6 +23,7 @@ from flask import (
     flash,
     jsonify,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -33,6 +34,7 @@ from markupsafe import escape
 from service.extensions import db, login_manager
 from service.mail.render import RenderError
 from service.models import Staff, StaffRole, utcnow
+from service.web.admin.forms import LoginForm
 
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_ROLES = frozenset(StaffRole)
@@ -106,14 +108,40 @@ def require_login() -> Response | None:
         seen = session.get(SEEN_KEY)
         now = int(utcnow().timestamp())
         if not isinstance(seen, int) or now - seen > idle_limit_seconds():
+            kept = _unsaved_text()
             logout_user()
             session.clear()
             flash("Your session ended after a while without activity. Please log in again.",
                   "error")
+            if kept:
+                return _login_keeping(kept)
             return _unauthorized()
         mark_seen()
         return None
     return _unauthorized()
+
+
+# The fields of the lesson editor and the newsletter's compose form, as the login page
+# shows them when a session ended just as they were saved.
+KEPT_FIELDS = {"subject": "Subject", "preheader": "Preheader", "body": "Text (Markdown)",
+               "sources": "Sources"}
+
+
+def _unsaved_text() -> dict[str, str]:
+    """The text of an editor form posted as its session ended. CSRFProtect has already
+    checked the post came from our own page in this browser, so giving it back is safe."""
+    if request.method != "POST" or not request.form.get("body", "").strip():
+        return {}
+    return {name: request.form[name] for name in KEPT_FIELDS
+            if request.form.get(name, "").strip()}
+
+
+def _login_keeping(kept: dict[str, str]) -> Response:
+    """The login page, with the unsaved text to copy back once logged in (nothing is
+    stored: the session it belonged to is over)."""
+    page = render_template("admin/login.html", form=LoginForm(), kept=kept,
+                           kept_labels=KEPT_FIELDS, next_url=request.path)
+    return Response(page, status=401)
 
 
 def _unauthorized() -> Response:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from service.models import StaffRole
+from service.extensions import db
+from service.models import Lesson, LessonRevision, StaffRole
 from tests.web.admin.conftest import PASSWORD, login, make_staff, token_of
+from tests.web.conftest import csrf_token
 
 
 def test_login_then_dashboard_then_logout(admin_app: Flask) -> None:
@@ -131,6 +134,34 @@ def test_an_idle_session_ends(admin_app: Flask) -> None:
     assert response.headers["Location"].startswith("/admin/login")
     assert "after a while without activity" in client.get(response.headers["Location"]).text
     assert client.get("/admin/").status_code == 302  # logged out for good, not just once
+
+
+def test_text_saved_as_the_session_ended_is_given_back_on_the_login_page(
+    admin_app: Flask,
+) -> None:
+    from service.models import utcnow
+    from service.web.admin.access import SEEN_KEY
+
+    client = admin_app.test_client()
+    login(client, make_staff(admin_app, StaffRole.EDITOR))
+    page = client.get("/admin/lessons/techniques")
+    token = csrf_token(page.text)
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(utcnow().timestamp()) - 31 * 60
+    text = "An hour of careful words <b>not</b> to lose."
+    response = client.post("/admin/lessons/techniques", data={
+        "csrf_token": token, "subject": "Techniques", "preheader": "", "body": text,
+        "sources": "", "action": "save"})
+    assert response.status_code == 401
+    assert "Your unsaved text" in response.text
+    assert "after a while without activity" in response.text
+    assert "An hour of careful words &lt;b&gt;not&lt;/b&gt; to lose." in response.text
+    assert 'action="/admin/login?next=/admin/lessons/techniques"' in response.text
+    assert client.get("/admin/").status_code == 302  # still logged out
+    with admin_app.app_context():
+        bodies = db.session.scalars(select(LessonRevision.body).join(Lesson).where(
+            Lesson.slug == "techniques")).all()
+        assert bodies and all(text not in body for body in bodies)  # nothing was stored
 
 
 def test_idle_limit_is_configurable(admin_app: Flask) -> None:
