@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from service.mail.bounces import Stage
@@ -92,9 +92,16 @@ def _decode(reply: bytes | str) -> str:
 
 
 class _SMTP(smtplib.SMTP):
-    """smtplib's sendmail() with a question before DATA (see BeforeData)."""
+    """smtplib's sendmail() with a question before DATA (see BeforeData), made before it
+    connects (so interrupt() can reach the socket meanwhile) for the host it will reach."""
 
     before_data: BeforeData | None = None
+
+    def __init__(self, host: str, **options: Any) -> None:
+        super().__init__(**options)
+        # smtplib checks the server's certificate against the host given to its
+        # constructor (STARTTLS and SMTPS alike), which connecting later does not set.
+        self._host = host
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         if self.before_data is not None and not self.before_data():
@@ -129,9 +136,9 @@ class SMTPTransport(Transport):
         # Made unconnected first, so interrupt() can reach its socket while it connects.
         smtp: _SMTP
         if self.scheme == "smtps":
-            smtp = _SMTPS(timeout=self.timeout, context=context)
+            smtp = _SMTPS(self.host, timeout=self.timeout, context=context)
         else:
-            smtp = _SMTP(timeout=self.timeout)
+            smtp = _SMTP(self.host, timeout=self.timeout)
         self._opening = smtp
         try:
             smtp.connect(self.host, self.port)
