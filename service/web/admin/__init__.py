@@ -64,7 +64,7 @@ NAV = [
 
 _VIEW_MODULES = (
     "auth", "dashboard", "subscribers", "patient", "bulk", "staff", "audit", "outbox",
-    "lessons", "newsletters",
+    "lessons", "newsletters", "newsletter_actions",
 )
 
 
