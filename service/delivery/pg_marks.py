@@ -61,9 +61,10 @@ class Deferred:
             self._prepared[key] = (name, tuple(compiled.positiontup or ()), dict(compiled.params))
 
     def send(self, key: str, values: dict[str, Any]) -> None:
-        """Send statement `key` with `values` (the rest as compiled in); no waiting."""
+        """Send statement `key` with `values` (the rest as compiled in); no waiting. The
+        previous statement's answer must have been read (`answer`) first."""
         if self.outstanding:
-            self.answer()
+            raise RuntimeError("the previous statement's answer has not been read")
         name, order, fixed = self._prepared[key]
         params = [_as_text(values[p] if p in values else fixed[p]) for p in order]
         self.pgconn.send_query_prepared(name, params)  # flushed to the server at once
