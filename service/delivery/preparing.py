@@ -31,6 +31,9 @@ CLAIM_BATCH = 50  # small: a killed pass strands few rows until their lease runs
 # thread wake-ups) per message cost as much CPU as composing the message's headers.
 HANDOVER = 8
 WAITING = 3  # hand-overs queued: the sender goes on while the next claim loads
+# How long composing waits for the sending thread to be waiting (see `_turn`), at most: a
+# sender that is never idle that long must not stall its own supply.
+TURN_WAIT = 0.002
 
 
 @dataclass
@@ -106,6 +109,17 @@ def prepare_one(delivery: Delivery, batch: Batch, env: Env) -> Prepared:
                     revision_id=built.revision_id or delivery.revision_id)
 
 
+def _turn(idle: threading.Event) -> None:
+    """Wait (briefly) until the sending thread waits too, before a stretch of CPU work.
+
+    Both threads share one GIL. The sending thread needs it for a moment at each reply of
+    the mail server; composing meanwhile makes every reply wait for it, and that delay was
+    a fifth of the time per message at the sink. Composing while the server reads a
+    message's content (or while the sender waits for a hand-over) delays nothing.
+    """
+    idle.wait(TURN_WAIT)
+
+
 def _hand_over(ready: queue.Queue[list[Prepared] | None], items: list[Prepared],
                halt: threading.Event) -> bool:
     """Put `items` on the queue, giving up if the sending side halts meanwhile."""
@@ -126,13 +140,15 @@ def claim_size(send_rate: float | None) -> int:
 
 
 def _prepare_rows(session: Session, rows: list[Delivery], batch: Batch, env: Env, job: Job,
-                  ready: queue.Queue[list[Prepared] | None], halt: threading.Event) -> bool:
+                  ready: queue.Queue[list[Prepared] | None], halt: threading.Event,
+                  idle: threading.Event) -> bool:
     """Build one claim's messages, HANDOVER at a time; False (rest released) on a halt."""
     for start in range(0, len(rows), HANDOVER):
         items = []
         for delivery in rows[start:start + HANDOVER]:
             if halt.is_set() or job.stopping():
                 break
+            _turn(idle)
             items.append(prepare_one(delivery, batch, env))
         if len(items) < len(rows[start:start + HANDOVER]) or not _hand_over(ready, items, halt):
             store.release(session, [r.id for r in rows[start:]])
@@ -140,9 +156,11 @@ def _prepare_rows(session: Session, rows: list[Delivery], batch: Batch, env: Env
     return True
 
 
-def prepare(job: Job, ready: queue.Queue[list[Prepared] | None],
-            halt: threading.Event) -> None:
-    """Claim batches and build their messages until nothing is due or the sender halts."""
+def prepare(job: Job, ready: queue.Queue[list[Prepared] | None], halt: threading.Event,
+            idle: threading.Event) -> None:
+    """Claim batches and build their messages until nothing is due or the sender halts.
+
+    `idle` is set while the sending thread waits (see `_turn`)."""
     size = claim_size(job.settings.send_rate)
     with Session(job.engine, expire_on_commit=False) as session:
         try:
@@ -150,9 +168,10 @@ def prepare(job: Job, ready: queue.Queue[list[Prepared] | None],
                 claimed = store.claim(session, job.clock(), size, job.lanes)
                 if not claimed:
                     break
+                _turn(idle)
                 rows, batch = load(session, job.settings.keys, claimed)
                 env = Env.from_config(job.config, job.clock())
-                if not _prepare_rows(session, rows, batch, env, job, ready, halt):
+                if not _prepare_rows(session, rows, batch, env, job, ready, halt, idle):
                     break
                 session.expunge_all()
         finally:

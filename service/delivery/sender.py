@@ -23,6 +23,7 @@ from service.mail.transport import (
     Interrupted,
     SendFailure,
     Transport,
+    Waiting,
     Withdrawn,
     open_transport,
 )
@@ -105,6 +106,40 @@ def _send_prepared(job: Job, session: Session, marks: store.SentMarks, transport
     return True
 
 
+class _Overlap(Waiting):
+    """What the sending thread does while the mail server works: send the last "sent"
+    mark, and let the preparing thread compose (see preparing._turn)."""
+
+    def __init__(self, marks: store.SentMarks, idle: threading.Event) -> None:
+        self.marks, self.idle = marks, idle
+
+    def on_server(self) -> None:
+        self.marks.flush()
+
+    def reading(self, busy: bool) -> None:
+        if busy:
+            self.idle.set()
+        else:
+            self.idle.clear()
+
+
+def _next(ready: queue.Queue[list[Prepared] | None], marks: store.SentMarks,
+          idle: threading.Event) -> list[Prepared] | None:
+    """The next hand-over; while waiting for one, the last mark goes and composing runs."""
+    try:
+        return ready.get_nowait()
+    except queue.Empty:
+        pass
+    marks.flush()  # never left waiting in memory for a message that may be long in coming
+    was_idle = idle.is_set()
+    idle.set()
+    try:
+        return ready.get()
+    finally:
+        if not was_idle:
+            idle.clear()
+
+
 def _sending_thread(job: Job, rate: RateLimit) -> None:
     """Send what the preparing thread hands over until it is done, the pass halts, or stop.
 
@@ -115,11 +150,12 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     """
     ready: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=WAITING)
     halt = threading.Event()  # this connection stops: SMTP unusable, error, or job.stop
+    idle = threading.Event()  # this thread waits: the preparer may compose (preparing._turn)
     failures: list[BaseException] = []
 
     def run_preparer() -> None:
         try:
-            prepare(job, ready, halt)
+            prepare(job, ready, halt, idle)
         except BaseException as error:  # re-raised below, in the thread that owns the pass
             failures.append(error)
 
@@ -132,7 +168,11 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
                 store.SentMarks(job.engine) as marks, \
                 job.stop.watching(open_transport(settings.smtp_url, settings.outbox_dir,
                                                  settings.smtp_timeout)) as transport:
-            while (items := ready.get()) is not None:
+            if transport.tells_waiting:
+                transport.waiting = _Overlap(marks, idle)
+            else:  # nothing tells when this transport waits: compose whenever ready
+                idle.set()
+            while (items := _next(ready, marks, idle)) is not None:
                 for index, item in enumerate(items):
                     if job.stopping() or halt.is_set():
                         store.release(session, [i.delivery.id for i in items[index:]])
@@ -143,6 +183,7 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
             finished = True
     finally:
         halt.set()
+        idle.set()  # a preparer waiting for its turn goes on to see the halt
         if not finished:
             _drain(job, ready)
         preparer.join()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -115,13 +116,14 @@ class SentMarks:
     The mark is what prevents a repeat, so it is in the database before the next message's
     content goes. Its own connection in autocommit makes it one round trip (no BEGIN /
     COMMIT). On PostgreSQL that round trip overlaps the next message's envelope: the
-    UPDATE is sent at once and its answer read in `may_send`, just before that message's
-    DATA (pg_marks.Deferred). Also on PostgreSQL, synchronous_commit is off for this
-    connection only: the commit is still atomic and survives a killed dispatch process; a
-    PostgreSQL server crash can lose the last few hundred milliseconds of marks, and those
-    messages then go again, the trade SQLite's synchronous=NORMAL already makes
-    (service/delivery/database.py). The setting is reset before the connection goes back to
-    the pool, so it reaches nothing else.
+    UPDATE goes out (`flush`) while the server answers that message's MAIL FROM, or as
+    soon as the sending thread has nothing to send, and its answer is read in `may_send`,
+    just before that message's DATA (pg_marks.Deferred). Also on PostgreSQL,
+    synchronous_commit is off for this connection only: the commit is still atomic and
+    survives a killed dispatch process; a PostgreSQL server crash can lose the last few
+    hundred milliseconds of marks, and those messages then go again, the trade SQLite's
+    synchronous=NORMAL already makes (service/delivery/database.py). The setting is reset
+    before the connection goes back to the pool, so it reaches nothing else.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -129,6 +131,7 @@ class SentMarks:
         self.postgres = self.connection.dialect.name == "postgresql"
         self.issues: dict[int, bool] = {}  # newsletter issue -> stopped, as last read
         self._deferred: Deferred | None = None
+        self._unsent: tuple[str, dict[str, Any]] | None = None  # the mark `flush` sends
         self._awaited_issue: int | None = None  # the issue whose status the mark returns
         if self.postgres:
             self.connection.exec_driver_sql("SET synchronous_commit = off")
@@ -145,7 +148,7 @@ class SentMarks:
         newsletter = issue_id is not None and delivery.subscriber_id is not None
         if self._deferred is not None:
             self.settle()
-            self._deferred.send("newsletter" if newsletter else "sent", values)
+            self._unsent = ("newsletter" if newsletter else "sent", values)
             self._awaited_issue = issue_id if newsletter else None
             return
         result = self.connection.execute(
@@ -153,8 +156,20 @@ class SentMarks:
         if issue_id is not None and newsletter:
             self.issues[issue_id] = result.scalar() in _ENDED
 
+    def flush(self) -> None:
+        """Send the mark recorded last, if it has not gone yet (PostgreSQL); no waiting.
+
+        Sending it makes PostgreSQL's backend busy at once, which costs the sending thread
+        a moment: done while the mail server works on something of ours, it costs nothing.
+        """
+        if self._deferred is not None and self._unsent is not None:
+            key, values = self._unsent
+            self._unsent = None
+            self._deferred.send(key, values)
+
     def settle(self) -> None:
-        """Read back the mark sent last (PostgreSQL): raises if it did not take."""
+        """Read back the mark recorded last (PostgreSQL): raises if it did not take."""
+        self.flush()
         if self._deferred is None or not self._deferred.outstanding:
             return
         status = self._deferred.answer()
@@ -185,6 +200,7 @@ class SentMarks:
         With `settle`, a last mark that did not take raises here."""
         try:
             if self._deferred is not None:
+                self.flush()  # the message went, whatever happens next
                 if settle:
                     self.settle()
                 self._deferred.close()

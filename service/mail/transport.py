@@ -60,8 +60,30 @@ class Withdrawn(Exception):
 BeforeData = Callable[[], bool]
 
 
+class Waiting:
+    """Told when the SMTP server is busy with what we sent, so the caller can use the wait.
+
+    The dispatch pass sends the previous message's "sent" mark while the server answers
+    MAIL FROM, and lets its preparing thread compose while the server reads a message's
+    content: both threads share one GIL, and composing at any other moment holds up the
+    sending thread as each reply comes in. A transport that never waits on a server (the
+    dev outbox) tells nothing (`Transport.tells_waiting`).
+    """
+
+    def on_server(self) -> None:
+        """MAIL FROM is written and its reply not yet read, or a connection is about to be
+        opened (which may take long)."""
+
+    def reading(self, busy: bool) -> None:
+        """True: a message's content is written and the server is reading it; False: its
+        reply is in, or the send ended otherwise."""
+
+
 class Transport:
     """Sends message bytes; use as a context manager so the connection is closed."""
+
+    tells_waiting = False  # whether `waiting` hears of the server's waits
+    waiting: Waiting | None = None
 
     def send(self, message: Outgoing, before_data: BeforeData | None = None) -> None:
         """Hand one message over; SendFailure says where and why it was not accepted, and
@@ -92,10 +114,13 @@ def _decode(reply: bytes | str) -> str:
 
 
 class _SMTP(smtplib.SMTP):
-    """smtplib's sendmail() with a question before DATA (see BeforeData), made before it
-    connects (so interrupt() can reach the socket meanwhile) for the host it will reach."""
+    """smtplib's sendmail() with a question before DATA (see BeforeData) and news of its
+    waits (see Waiting), made before it connects (so interrupt() can reach the socket
+    meanwhile) for the host it will reach."""
 
     before_data: BeforeData | None = None
+    waiting: Waiting | None = None
+    _in_data = False
 
     def __init__(self, host: str, **options: Any) -> None:
         super().__init__(**options)
@@ -103,10 +128,27 @@ class _SMTP(smtplib.SMTP):
         # constructor (STARTTLS and SMTPS alike), which connecting later does not set.
         self._host = host
 
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        super().putcmd(cmd, args)
+        if cmd == "mail" and self.waiting is not None:
+            self.waiting.on_server()
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
+        # Inside data(), commands go as text and the content as bytes.
+        if self._in_data and isinstance(s, bytes) and self.waiting is not None:
+            self.waiting.reading(True)
+
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         if self.before_data is not None and not self.before_data():
             raise Withdrawn()
-        return super().data(msg)
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+            if self.waiting is not None:
+                self.waiting.reading(False)
 
 
 class _SMTPS(_SMTP, smtplib.SMTP_SSL):
@@ -115,6 +157,8 @@ class _SMTPS(_SMTP, smtplib.SMTP_SSL):
 
 class SMTPTransport(Transport):
     """One SMTP connection, opened on the first send and reused for every later message."""
+
+    tells_waiting = True
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
@@ -160,12 +204,14 @@ class SMTPTransport(Transport):
 
     def _send_once(self, message: Outgoing, before_data: BeforeData | None) -> None:
         if self._smtp is None:
+            if self.waiting is not None:
+                self.waiting.on_server()
             self._smtp = self._connect()
         if self._interrupted.is_set():  # cut while the connection was being opened
             raise Interrupted(False)
         self._handing_over = True
         smtp = self._smtp
-        smtp.before_data = before_data
+        smtp.before_data, smtp.waiting = before_data, self.waiting
         try:
             refused = smtp.sendmail(message.sender, [message.recipient], message.raw)
         except Withdrawn:
@@ -175,7 +221,7 @@ class SMTPTransport(Transport):
                 self._abandon()
             raise
         finally:
-            smtp.before_data = None
+            smtp.before_data = smtp.waiting = None
         if refused:  # only some recipients refused; we send to one, but be exact
             code, reply = next(iter(refused.values()))
             raise SendFailure(Stage.RCPT, code, _decode(reply))

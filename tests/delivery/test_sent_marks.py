@@ -1,21 +1,28 @@
 """The "sent" marks of a sending thread (store.SentMarks) on each database: every mark is
 in before the next message's content may go, and a stop it reads back withdraws the next
-message of that issue. On PostgreSQL a mark is answered late (pg_marks.Deferred)."""
+message of that issue. On PostgreSQL a mark is sent late (while the mail server is busy)
+and answered later still (pg_marks.Deferred)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service.delivery import store
+from service.delivery import preparing, store
+from service.delivery.dispatch import run_pass
 from service.extensions import db
 from service.models import Delivery
 from service.newsletter import fanout, issues, schedule
+from tests.conftest import make_app
 from tests.newsletter.helpers import draft, person
+from tests.smtp_server import SMTPServer
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -78,3 +85,63 @@ def test_a_mark_that_did_not_take_is_an_error_before_the_next_message(app: Flask
             marks.may_send(rows[1])
         marks.close(settle=False)
     assert "sent" not in _statuses(app)
+
+
+def _until_sent(app: Flask, count: int, seconds: float = 3.0) -> bool:
+    """Whether `count` rows read as sent from another connection within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _statuses(app).count("sent") >= count:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_flushed_mark_is_stored_without_waiting_for_its_answer(app: Flask) -> None:
+    """The sending thread flushes a mark while the mail server is busy, and reads the
+    answer later: the row is sent in the database meanwhile, seen by anyone else."""
+    _, rows = _issue_rows(app, 2)
+    with app.app_context():
+        marks = store.SentMarks(db.engine)
+        marks.record_sent(rows[0], None, "<first@calmhands.example>", NOW)
+        marks.flush()
+        assert _until_sent(app, 1)
+        marks.close()
+    assert _statuses(app) == ["sent", "queued"]
+
+
+def test_a_mark_recorded_before_an_error_is_still_stored(app: Flask) -> None:
+    """The message went: an error on its way (close without settling) keeps its mark."""
+    _, rows = _issue_rows(app, 2)
+    with app.app_context():
+        marks = store.SentMarks(db.engine)
+        marks.record_sent(rows[0], None, "<first@calmhands.example>", NOW)
+        marks.close(settle=False)
+    assert _until_sent(app, 1)
+
+
+def test_a_mark_goes_as_soon_as_the_sender_waits_for_more(
+    database: str, tmp_path: Path, smtp_server: SMTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sent message's mark does not wait in memory for the next message: while the next
+    claim is still being made, the first row already reads as sent."""
+    app = make_app(database, tmp_path, SMTP_URL=smtp_server.url)
+    _issue_rows(app, 2)
+    monkeypatch.setattr(preparing, "CLAIM_BATCH", 1)
+    claim, seen = store.claim, []
+
+    def watched_claim(*args: Any) -> list[int]:
+        if len(seen) == 1:  # the first row has gone: its mark must be in meanwhile
+            seen.append(_until_sent(app, 1))
+        else:
+            seen.append(True)
+        return claim(*args)
+
+    monkeypatch.setattr(store, "claim", watched_claim)
+    try:
+        counts = run_pass(app, NOW)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert counts.sent == 2 and len(smtp_server.messages) == 2
+    assert seen[:2] == [True, True]

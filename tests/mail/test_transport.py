@@ -19,6 +19,7 @@ from service.mail.transport import (
     OutboxTransport,
     SendFailure,
     SMTPTransport,
+    Waiting,
     Withdrawn,
     open_transport,
 )
@@ -80,6 +81,44 @@ def test_a_message_withdrawn_before_data_never_arrives_and_the_next_one_does(
     with pytest.raises(Withdrawn):
         outbox.send(message_to("stopped@example.com"), before_data=stopped)
     assert not (tmp_path / "outbox").exists()
+
+
+class _Heard(Waiting):
+    """Notes each wait it hears of; at each reply, how many messages the server has."""
+
+    def __init__(self, server: SMTPServer) -> None:
+        self.server = server
+        self.heard: list[str] = []
+
+    def on_server(self) -> None:
+        self.heard.append("on server")
+
+    def reading(self, busy: bool) -> None:
+        self.heard.append("reading" if busy else f"answered ({len(self.server.messages)})")
+
+
+def test_the_transport_tells_when_the_server_is_busy_with_our_mail(
+    smtp_server: SMTPServer,
+) -> None:
+    """Connecting and each MAIL FROM, then each content from written to answered; nothing
+    for a message withdrawn before its content or refused at RCPT TO."""
+    smtp_server.reply_to("gone@example.com", "550 5.1.1 No such user")
+    transport = SMTPTransport(smtp_server.url)
+    assert transport.tells_waiting and not OutboxTransport("unused").tells_waiting
+    transport.waiting = heard = _Heard(smtp_server)
+    with transport:
+        transport.send(message_to("one@example.com"))
+        with pytest.raises(Withdrawn):
+            transport.send(message_to("stopped@example.com"), before_data=lambda: False)
+        with pytest.raises(SendFailure):
+            transport.send(message_to("gone@example.com"))
+        transport.send(message_to("two@example.com"))
+    assert heard.heard == [
+        "on server", "on server", "reading", "answered (1)",  # connect, then one message
+        "on server",  # withdrawn
+        "on server",  # refused
+        "on server", "reading", "answered (2)",
+    ]
 
 
 def test_mailbox_busy_reports_its_code(smtp_server: SMTPServer) -> None:
