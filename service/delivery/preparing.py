@@ -113,9 +113,10 @@ def _turn(idle: threading.Event) -> None:
     """Wait (briefly) until the sending thread waits too, before a stretch of CPU work.
 
     Both threads share one GIL. The sending thread needs it for a moment at each reply of
-    the mail server; composing meanwhile makes every reply wait for it, and that delay was
-    a fifth of the time per message at the sink. Composing while the server reads a
-    message's content (or while the sender waits for a hand-over) delays nothing.
+    the mail server; composing meanwhile makes every reply wait for it, which cost about a
+    tenth of the newsletter rate at the sink (README, Benchmarks). Composing while the
+    server reads a message's content (or while the sender waits for a hand-over) delays
+    nothing.
     """
     idle.wait(TURN_WAIT)
 

@@ -3,7 +3,7 @@
 One SMTP connection per sending thread, reused for every message it sends; SMTP_CONNECTIONS
 threads run side by side, each with its own connection and database session, plus one
 database connection that only records "sent" (store.SentMarks: one statement per message,
-whose answer on PostgreSQL is read during the next message's envelope).
+which on PostgreSQL goes during the next message's envelope, answered before its DATA).
 What a refusal means is decided by service.mail.bounces, not here.
 """
 
@@ -144,7 +144,8 @@ def _sending_thread(job: Job, rate: RateLimit) -> None:
     """Send what the preparing thread hands over until it is done, the pass halts, or stop.
 
     Building (CPU) runs one thread ahead of sending (mostly waiting on the SMTP server and
-    the database), so the two overlap; messages come over a few at a time. Rows are still
+    the database), so the two overlap, and it builds while this thread waits (_Overlap);
+    messages come over a few at a time. Rows are still
     marked sent one by one, right after each send, and each mark is in before the next
     message's content goes: a crash leaves at most the one message in flight unrecorded.
     """
