@@ -131,7 +131,7 @@ def _next(ready: queue.Queue[list[Prepared] | None], marks: store.SentMarks,
     except queue.Empty:
         pass
     marks.flush()  # never left waiting in memory for a message that may be long in coming
-    was_idle = idle.is_set()
+    was_idle = idle.is_set()  # always, with a transport that tells no waits
     idle.set()
     try:
         return ready.get()

@@ -1,4 +1,7 @@
-"""Hand messages to SMTP over one reused connection, or write them to a dev outbox folder."""
+"""Hand messages to SMTP over one reused connection, or write them to a dev outbox folder.
+
+Withdrawn, BeforeData and Waiting (service.mail.smtp_client) are part of its interface.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,14 @@ import socket
 import ssl
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from service.mail.bounces import Stage
 from service.mail.message import Outgoing
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+from service.mail.smtp_client import BeforeData, Client, TLSClient, Waiting, Withdrawn
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -48,35 +47,6 @@ class Interrupted(Exception):
     def __init__(self, may_have_sent: bool) -> None:
         super().__init__("the send was cut short: the worker is stopping")
         self.may_have_sent = may_have_sent
-
-
-class Withdrawn(Exception):
-    """`before_data` said no: the message was not handed over (the envelope was reset)."""
-
-
-# Asked once a message's envelope is accepted, just before its content goes: True sends it,
-# False withdraws it. The dispatch pass uses the moment to read back the previous message's
-# "sent" mark, so that database round trip overlaps this message's MAIL FROM and RCPT TO.
-BeforeData = Callable[[], bool]
-
-
-class Waiting:
-    """Told when the SMTP server is busy with what we sent, so the caller can use the wait.
-
-    The dispatch pass sends the previous message's "sent" mark while the server answers
-    MAIL FROM, and lets its preparing thread compose while the server reads a message's
-    content: both threads share one GIL, and composing at any other moment holds up the
-    sending thread as each reply comes in. A transport that never waits on a server (the
-    dev outbox) tells nothing (`Transport.tells_waiting`).
-    """
-
-    def on_server(self) -> None:
-        """MAIL FROM is written and its reply not yet read, or a connection is about to be
-        opened (which may take long)."""
-
-    def reading(self, busy: bool) -> None:
-        """True: a message's content is written and the server is reading it; False: its
-        reply is in, or the send ended otherwise."""
 
 
 class Transport:
@@ -113,48 +83,6 @@ def _decode(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-class _SMTP(smtplib.SMTP):
-    """smtplib's sendmail() with a question before DATA (see BeforeData) and news of its
-    waits (see Waiting), made before it connects (so interrupt() can reach the socket
-    meanwhile) for the host it will reach."""
-
-    before_data: BeforeData | None = None
-    waiting: Waiting | None = None
-    _in_data = False
-
-    def __init__(self, host: str, **options: Any) -> None:
-        super().__init__(**options)
-        # smtplib checks the server's certificate against the host given to its
-        # constructor (STARTTLS and SMTPS alike), which connecting later does not set.
-        self._host = host
-
-    def putcmd(self, cmd: str, args: str = "") -> None:
-        super().putcmd(cmd, args)
-        if cmd == "mail" and self.waiting is not None:
-            self.waiting.on_server()
-
-    def send(self, s: ReadableBuffer | str) -> None:
-        super().send(s)
-        # Inside data(), commands go as text and the content as bytes.
-        if self._in_data and isinstance(s, bytes) and self.waiting is not None:
-            self.waiting.reading(True)
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        if self.before_data is not None and not self.before_data():
-            raise Withdrawn()
-        self._in_data = True
-        try:
-            return super().data(msg)
-        finally:
-            self._in_data = False
-            if self.waiting is not None:
-                self.waiting.reading(False)
-
-
-class _SMTPS(_SMTP, smtplib.SMTP_SSL):
-    pass
-
-
 class SMTPTransport(Transport):
     """One SMTP connection, opened on the first send and reused for every later message."""
 
@@ -170,19 +98,19 @@ class SMTPTransport(Transport):
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
-        self._smtp: _SMTP | None = None
+        self._smtp: Client | None = None
         self._opening: smtplib.SMTP | None = None  # the connection being opened
         self._interrupted = threading.Event()
         self._handing_over = False  # from MAIL FROM on: the server may accept the message
 
-    def _connect(self) -> _SMTP:
+    def _connect(self) -> Client:
         context = ssl.create_default_context()
         # Made unconnected first, so interrupt() can reach its socket while it connects.
-        smtp: _SMTP
+        smtp: Client
         if self.scheme == "smtps":
-            smtp = _SMTPS(self.host, timeout=self.timeout, context=context)
+            smtp = TLSClient(self.host, timeout=self.timeout, context=context)
         else:
-            smtp = _SMTP(self.host, timeout=self.timeout)
+            smtp = Client(self.host, timeout=self.timeout)
         self._opening = smtp
         try:
             smtp.connect(self.host, self.port)
