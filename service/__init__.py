@@ -49,7 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
     )
     extensions.csrf.init_app(app)
-    extensions.limiter.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -134,10 +134,8 @@ def read(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "10 per hour"),
         # A self-hosted proof of work on the public signup forms (service/web/challenge.py).
         "SIGNUP_CHALLENGE": env.get("SIGNUP_CHALLENGE", "").lower() in ("1", "on", "true", "yes"),
-        # The rate-limit store down must not take signups down: limit in memory meanwhile,
-        # and log it (Flask-Limiter logs "Failed to rate limit. Swallowing error").
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # The signup limits count (tests switch them off); see service/web/rate_limits.py.
+        "RATELIMIT_ENABLED": True,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # The staff admin: sessions end after this long without a request; login throttling.
         "ADMIN_IDLE_MINUTES": _int(env, "ADMIN_IDLE_MINUTES", 30),

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -18,7 +16,6 @@ from service.models.base import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 # Staff logins for /admin; the user loader and unauthorised handler live in web/admin/access.py.
 login_manager = LoginManager()
 

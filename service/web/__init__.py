@@ -13,7 +13,7 @@ from service.delivery.store import current_hold
 from service.errors import ExpiredToken, ServiceError
 from service.extensions import db
 from service.models import utcnow
-from service.web import access_log, input_guard, security_headers
+from service.web import access_log, input_guard, rate_limits, security_headers
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     access_log.init_app()
     input_guard.init_app(app)
+    rate_limits.init_app(app)
     # After the input guard: the admin's CSV upload limit must apply before anything reads
     # the body (both hooks go first in line).
     admin.init_app(app)

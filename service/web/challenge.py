@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from service.extensions import limiter
+from service.web import rate_limits
 
 bp = Blueprint("challenge", __name__)
 
@@ -53,11 +53,9 @@ def new_challenge(now: float) -> dict[str, Any]:
 
 
 def _first_use(challenge: str) -> bool:
-    try:
-        return limiter.storage.incr(f"signup-challenge/{challenge}", LIFETIME) == 1
-    except Exception:  # noqa: BLE001 - the store down must not stop signups (limits fail open)
-        current_app.logger.warning("signup challenge: rate-limit store unavailable")
-        return True
+    # In the rate-limit counters, so that with a shared store an answer works once across
+    # every worker; while that store is down, once per process (rate_limits falls back).
+    return rate_limits.first_use(f"signup-challenge/{challenge}", LIFETIME)
 
 
 def solved(answer: object, now: float) -> bool:

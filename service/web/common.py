@@ -7,19 +7,21 @@ worker sends it (service/jobs.py). No request opens an SMTP connection.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from service import tokens
 from service.config import signing_keys
 from service.errors import InvalidToken
-from service.extensions import db, limiter
+from service.extensions import db
 from service.models import Subscriber
 from service.subscriptions import operations
 from service.subscriptions.validation import FieldError, normalise_email
+from service.web import rate_limits
 
 T = TypeVar("T")
 
@@ -45,12 +47,21 @@ def _address_key() -> str:
     return "ip:" + (request.remote_addr or "unknown")
 
 
-def limited(view: Any) -> Any:
-    """Every route that mails an address is limited per IP and per address, all together."""
-    view = limiter.shared_limit(_signup_limit, scope="signup-ip", methods=["POST"])(view)
-    return limiter.shared_limit(
-        _signup_limit, scope="signup-address", key_func=_address_key, methods=["POST"]
-    )(view)
+def limited(view: Callable[..., T]) -> Callable[..., T]:
+    """Every route that mails an address is limited per IP and per address, all together:
+    a POST over either limit answers 429 (the per-address count waits for the IP's)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> T:
+        if request.method == "POST":
+            limit = _signup_limit()
+            ip = request.remote_addr or "unknown"
+            if not (rate_limits.within(limit, "signup-ip", ip)
+                    and rate_limits.within(limit, "signup-address", _address_key())):
+                abort(429)
+        return view(*args, **kwargs)
+
+    return checked
 
 
 REVOKED = ("This link was switched off when you logged out of all links. Please use the "

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from limits.storage import MemoryStorage
 
-from service.extensions import db, limiter
+from service.extensions import db
+from service.web import rate_limits
+from service.web.counters import MemoryCounters
 from tests.conftest import make_app
 from tests.web.conftest import csrf_token
 
@@ -72,7 +73,7 @@ def test_a_multipart_part_without_a_name_is_a_400_on_every_csrf_checked_post(
     assert "without a field name" in answer.text
 
 
-class DownStorage(MemoryStorage):
+class DownStorage(MemoryCounters):
     """A rate-limit store whose server is unreachable: every call fails."""
 
     def incr(self, *args: object, **kwargs: object) -> int:
@@ -96,11 +97,49 @@ def limited_app(tmp_path: Path) -> Iterator[Flask]:
 def test_signups_go_through_with_a_log_line_when_the_rate_limit_store_is_down(
     limited_app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(limiter, "_storage", DownStorage())
-    monkeypatch.setattr(limiter, "_limiter", type(limiter._limiter)(limiter._storage))
-    monkeypatch.setattr(limiter, "_storage_dead", False)
+    monkeypatch.setattr(limited_app.extensions[rate_limits.EXTENSION], "store", DownStorage())
     with caplog.at_level(logging.WARNING):
         answer = limited_app.test_client().post(
             "/subscribe", json={"email": "a@example.com", "consent": True})
     assert answer.status_code == 200
-    assert any("rate limit" in r.getMessage().lower() for r in caplog.records)
+    assert any("rate limit store unavailable" in r.getMessage().lower() for r in caplog.records)
+
+
+def test_while_the_store_is_down_the_limits_still_count_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 't.sqlite3'}", tmp_path, RATELIMIT_ENABLED=True,
+                   SIGNUP_RATE_LIMIT="2 per hour")
+    down = DownStorage()
+    monkeypatch.setattr(app.extensions[rate_limits.EXTENSION], "store", down)
+    client = app.test_client()
+    codes = [client.post("/subscribe", json={"email": f"p{n}@example.com", "consent": True}
+                         ).status_code for n in range(3)]
+    assert codes == [200, 200, 429]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_store_that_comes_back_is_used_again(limited_app: Flask,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    found = limited_app.extensions[rate_limits.EXTENSION]
+    monkeypatch.setattr(found, "store", DownStorage())
+    client = limited_app.test_client()
+    client.post("/subscribe", json={"email": "a@example.com", "consent": True})
+    assert found.down_until > 0
+    back = MemoryCounters()
+    monkeypatch.setattr(found, "store", back)
+    monkeypatch.setattr(found, "down_until", 0.0)  # RETRY_STORE_AFTER has passed
+    client.post("/subscribe", json={"email": "b@example.com", "consent": True})
+    assert len(back) == 2  # this signup's IP and address, counted in the store again
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("SIGNUP_RATE_LIMIT", "lots", "SIGNUP_RATE_LIMIT must read like"),
+    ("RATELIMIT_STORAGE_URI", "async+memory://", "RATELIMIT_STORAGE_URI must name"),
+    ("RATELIMIT_STORAGE_URI", "nope://x", "unknown storage scheme"),
+])
+def test_limit_settings_that_cannot_work_stop_the_start(tmp_path: Path, setting: str,
+                                                        value: str, message: str) -> None:
+    with pytest.raises(Exception, match=message):
+        make_app(f"sqlite:///{tmp_path / 't.sqlite3'}", tmp_path, **{setting: value})

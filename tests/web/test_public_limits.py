@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service.extensions import db, limiter
+from service.extensions import db
 from service.models import Subscriber
 from tests.conftest import make_app
 from tests.web.conftest import csrf_token
@@ -17,9 +17,7 @@ from tests.web.conftest import csrf_token
 @pytest.fixture
 def limited_app(database: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database, tmp_path, RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="3 per hour")
-    limiter.reset()  # the in-memory counters outlive one app; start each test at zero
     yield app
-    limiter.reset()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

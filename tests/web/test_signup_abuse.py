@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.delivery.queueing import CONFIRMATIONS_PER_DAY
-from service.extensions import db, limiter
+from service.extensions import db
 from service.models import Delivery, MessageKind, Subscriber, utcnow
 from service.subscriptions import operations
 from tests.conftest import make_app
@@ -27,9 +27,7 @@ SPELLINGS = ["victim@ｅxample.com", "victim@example。com", "victim@example．c
 def limited_app(database: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database, tmp_path, RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="3 per hour",
                    TRUSTED_PROXIES=1)
-    limiter.reset()
     yield app
-    limiter.reset()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

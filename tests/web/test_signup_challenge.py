@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from service.extensions import db, limiter
+from service.extensions import db
 from service.models import Subscriber
 from tests.conftest import make_app
 from tests.web.conftest import Site, csrf_token, subscriber
@@ -24,9 +24,7 @@ from tests.web.conftest import Site, csrf_token, subscriber
 def on(tmp_path: Path) -> Iterator[Flask]:
     app = make_app(f"sqlite:///{tmp_path / 't.sqlite3'}", tmp_path, SIGNUP_CHALLENGE=True,
                    RATELIMIT_ENABLED=True)
-    limiter.reset()
     yield app
-    limiter.reset()
     with app.app_context():
         db.engine.dispose()
 
