@@ -10,6 +10,8 @@ import smtplib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from service.mail.message import DataContent
+
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
@@ -74,11 +76,23 @@ class Client(smtplib.SMTP):
             raise Withdrawn()
         self._in_data = True
         try:
+            if isinstance(msg, DataContent):
+                return self._data_as_is(msg)
             return super().data(msg)
         finally:
             self._in_data = False
             if self.waiting is not None:
                 self.waiting.reading(False)
+
+
+    def _data_as_is(self, content: DataContent) -> tuple[int, bytes]:
+        """smtplib's data() for content already stuffed and ended (message.for_data)."""
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.send(content)
+        return self.getreply()
 
 
 class TLSClient(Client, smtplib.SMTP_SSL):

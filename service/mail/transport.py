@@ -141,7 +141,8 @@ class SMTPTransport(Transport):
         smtp = self._smtp
         smtp.before_data, smtp.waiting = before_data, self.waiting
         try:
-            refused = smtp.sendmail(message.sender, [message.recipient], message.raw)
+            refused = smtp.sendmail(message.sender, [message.recipient],
+                                   message.data_content)
         except Withdrawn:
             try:  # the envelope goes; the connection stays for the next message
                 smtp.rset()
