@@ -84,7 +84,6 @@ class Client(smtplib.SMTP):
             if self.waiting is not None:
                 self.waiting.reading(False)
 
-
     def _data_as_is(self, content: DataContent) -> tuple[int, bytes]:
         """smtplib's data() for content already stuffed and ended (message.for_data)."""
         self.putcmd("data")

@@ -3,8 +3,8 @@
 The `limits` library's own MemoryStorage forgets ended windows by scanning every key it
 holds, from a timer thread it starts again (up to every 10 ms) as hits come in. The signup
 limits keep a key per address signed up, so that scan grew with the traffic: thousands of
-addresses an hour cost each web worker a scan of thousands of keys a hundred times a
-second, holding the GIL, and an attacker with many addresses made it worse. Here each
+addresses an hour cost each web worker a scan of thousands of keys up to a hundred times
+a second, holding the GIL, and an attacker with many addresses made it worse. Here each
 window's end also goes into a heap, and every call first drops the windows that have
 ended: O(log n) a hit, no thread.
 """
