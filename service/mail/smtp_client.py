@@ -10,7 +10,7 @@ import smtplib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from service.mail.message import DataContent
+from service.mail.data_content import DataContent
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer

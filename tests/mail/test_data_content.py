@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.mail.message import Outgoing, for_data
+from service.mail.data_content import for_data
+from service.mail.message import Outgoing
 from service.mail.transport import open_transport
 from tests.smtp_server import SMTPServer
 
