@@ -16,7 +16,6 @@ RETRY_STORE_AFTER seconds, with a log line, and signups keep working.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,8 +39,7 @@ class Counters:
 
     store: Storage
     fallback: MemoryCounters = field(default_factory=MemoryCounters)
-    down_until: float = 0.0  # on time.monotonic()
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    down_until: float = 0.0  # on time.monotonic(); one assignment, so no lock
 
     def incr(self, key: str, seconds: float) -> int:
         """Count one hit for `key` in a window of `seconds`; the count so far."""
@@ -49,8 +47,7 @@ class Counters:
             try:
                 return self.store.incr(key, int(seconds))
             except Exception as error:  # noqa: BLE001 - any failure of the store: fail open
-                with self.lock:
-                    self.down_until = time.monotonic() + RETRY_STORE_AFTER
+                self.down_until = time.monotonic() + RETRY_STORE_AFTER
                 log.warning("Rate limit store unavailable (%s: %s): counting in this "
                             "process's memory for %d s", type(error).__name__, error,
                             RETRY_STORE_AFTER)
