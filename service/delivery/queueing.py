@@ -34,7 +34,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,13 +89,13 @@ def queue_transactional(
 
 
 def queue_first_confirmation(
-    session: Session, subscriber_id: int, now: datetime, *, key: str
+    connection: Connection, subscriber_id: int, now: datetime, *, key: str
 ) -> None:
     """Queue the confirmation of a subscriber added in this same transaction.
 
     Such a subscriber has had no confirmation yet, so the daily cap has nothing to count.
     """
-    session.connection().execute(insert(Delivery), outbox_row(
+    connection.execute(insert(Delivery), outbox_row(
         MessageKind.CONFIRMATION, now, subscriber_id=subscriber_id, idempotency_key=key))
 
 

@@ -20,14 +20,27 @@ nobody and goes the general path: it finds the row the other one committed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, String, bindparam, cast, exists, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from service.delivery.queueing import outbox_row, queue_first_confirmation
 from service.models import (
@@ -55,8 +68,8 @@ def _params(table: Any, names: Sequence[str], prefix: str = "") -> list[Any]:
     return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
 
 
-def _subscriber_row() -> tuple[list[str], Select[Any]]:
-    """The columns and the one-row SELECT that adds a subscriber unless it is suppressed."""
+def _subscriber_row(suppressed: ColumnElement[bool]) -> tuple[list[str], Select[Any]]:
+    """The columns and the one-row SELECT that adds a subscriber unless `suppressed`."""
     table = Subscriber.__table__
     defaults = {column.name: column.default.arg for column in table.columns
                 if column.name not in _GIVEN and column.default is not None
@@ -64,14 +77,15 @@ def _subscriber_row() -> tuple[list[str], Select[Any]]:
     row = select(
         *_params(table, _GIVEN),
         *(bindparam(name, value, type_=table.c[name].type) for name, value in defaults.items()),
-    ).where(~exists().where(Suppression.address_hash.in_(bindparam("hashes", expanding=True))))
+    ).where(~exists().where(suppressed))
     return [*_GIVEN, *defaults], row
 
 
 @cache
 def _subscriber_insert() -> Insert:
     """SQLite: the subscriber alone. Built once: the statement takes bind parameters only."""
-    names, row = _subscriber_row()
+    names, row = _subscriber_row(
+        Suppression.address_hash.in_(bindparam("hashes", expanding=True)))
     return (sqlite.insert(Subscriber).from_select(names, row, include_defaults=False)
             .on_conflict_do_nothing(index_elements=["email"]).returning(Subscriber.id))
 
@@ -83,7 +97,10 @@ def _all_in_one() -> Insert:
     Built once, like _subscriber_insert; the confirmation's key is made by the database,
     as the prefix confirmation_key() gives followed by the new consent record's id.
     """
-    names, row = _subscriber_row()
+    # = ANY(array): one parameter, so the SQL is the same for any number of keys and
+    # needs no rewriting at each execution, as IN's expanding list would.
+    names, row = _subscriber_row(
+        Suppression.address_hash == any_(bindparam("hashes", type_=postgresql.ARRAY(String))))
     added = (postgresql.insert(Subscriber).from_select(names, row, include_defaults=False)
              .on_conflict_do_nothing(index_elements=["email"])
              .returning(Subscriber.id).cte("added"))
@@ -104,17 +121,16 @@ def confirmation_key(public_id: str, consent_id: int | str) -> str:
 
 
 def record(
-    session: Session, *, email: str, first_name: str, timezone: str, newsletter_only: bool,
-    hashes: Sequence[str], consent: dict[str, Any], now: datetime,
+    connection: Connection, *, email: str, first_name: str, timezone: str,
+    newsletter_only: bool, hashes: Sequence[str], consent: dict[str, Any], now: datetime,
 ) -> bool:
     """Add the subscriber, its consent record and its confirmation if the address is new
     and not suppressed; False (and nothing written) otherwise.
 
     `hashes` are the address's suppression hashes under every key; `consent` the consent
-    record's CONSENT_COLUMNS. Core statements in the session's transaction: nothing in the
-    session's identity map changes.
+    record's CONSENT_COLUMNS. Core statements on `connection`, which the caller commits;
+    no Session's identity map changes.
     """
-    connection = session.connection()
     public_id = new_public_id()
     subscriber = {
         "public_id": public_id, "email": email, "first_name": first_name,
@@ -136,6 +152,22 @@ def record(
     consent_id = connection.execute(
         insert(Consent).returning(Consent.id), {**consent, "subscriber_id": subscriber_id}
     ).scalar_one()
-    queue_first_confirmation(session, subscriber_id, now,
+    queue_first_confirmation(connection, subscriber_id, now,
                              key=confirmation_key(public_id, consent_id))
     return True
+
+
+@contextmanager
+def committing(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own whose work is committed when the block ends.
+
+    On PostgreSQL it is in autocommit: record() is one statement there, and a statement
+    alone is a transaction, so no BEGIN and COMMIT go back and forth: a signup is one
+    round trip. SQLite's three statements share one transaction.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    else:
+        with engine.begin() as connection:
+            yield connection

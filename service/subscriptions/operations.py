@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from service.delivery import enrolment
@@ -112,18 +112,20 @@ def _queue_confirmation(
     queue_transactional(session, subscriber, MessageKind.CONFIRMATION, now, key=key)
 
 
-def _sign_up_first(
-    session: Session, request: SignupRequest, now: datetime, default_timezone: str,
+def sign_up_new(
+    engine: Engine, request: SignupRequest, now: datetime, default_timezone: str,
     secret_key: Keys,
 ) -> bool:
-    """The first signup of a new, unsuppressed address (see first_signup); False if not."""
-    session.flush()  # what the session holds counts, as it would for a query
-    return first_signup.record(
-        session, email=request.email, first_name=request.first_name,
-        timezone=default_timezone, newsletter_only=request.newsletter_only,
-        hashes=address_hashes(secret_key, request.email),
-        consent=_consent_values(request, now), now=now,
-    )
+    """The common signup, an address neither on the list nor suppressed, written without
+    reading first and committed on a connection of its own (see first_signup); False, with
+    nothing written, when sign_up must find out what the list holds."""
+    with first_signup.committing(engine) as connection:
+        return first_signup.record(
+            connection, email=request.email, first_name=request.first_name,
+            timezone=default_timezone, newsletter_only=request.newsletter_only,
+            hashes=address_hashes(secret_key, request.email),
+            consent=_consent_values(request, now), now=now,
+        )
 
 
 def sign_up(
@@ -134,10 +136,9 @@ def sign_up(
 
     New, pending or unsubscribed: (re)send the confirmation, with a new consent record.
     Active: a short "you are already subscribed" email, at most one an hour. Suppressed,
-    even if erased since: nothing at all, and nothing stored.
+    even if erased since: nothing at all, and nothing stored. Any address works here; for a
+    new one, sign_up_new is one statement where this reads first.
     """
-    if _sign_up_first(session, request, now, default_timezone, secret_key):
-        return
     if is_suppressed(session, secret_key, request.email):
         return
     subscriber = find_by_email(session, request.email)

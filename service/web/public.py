@@ -70,6 +70,8 @@ def _sign_up(signup: operations.SignupRequest) -> None:
     at = utcnow()
     timezone = current_app.config["CLINIC_TIMEZONE"]
     secret = signing_keys(current_app.config)
+    if operations.sign_up_new(db.engine, signup, at, timezone, secret):
+        return  # most signups: one statement, committed, and no Session at all
     commit_with_retry(lambda: operations.sign_up(db.session(), signup, at, timezone, secret))
 
 
