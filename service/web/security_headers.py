@@ -43,16 +43,19 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     origins = " ".join(app.config["ALLOWED_ORIGINS"])
+    # Both policies are fixed once the app is configured: made once, not per response.
+    # X-Frame-Options cannot name several origins: for FRAMEABLE, frame-ancestors decides.
+    frameable = _policy(f"'self' {origins}".strip())
+    unframeable = _policy("'none'")
 
     @app.after_request
     def _headers(response: Response) -> Response:
         if "Content-Security-Policy" in response.headers:
             pass  # a page with a policy of its own (the admin, its sandboxed email preview)
         elif request.endpoint in FRAMEABLE:
-            # X-Frame-Options cannot name several origins: frame-ancestors alone decides.
-            response.headers["Content-Security-Policy"] = _policy(f"'self' {origins}".strip())
+            response.headers["Content-Security-Policy"] = frameable
         else:
-            response.headers["Content-Security-Policy"] = _policy("'none'")
+            response.headers["Content-Security-Policy"] = unframeable
             response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
