@@ -1,10 +1,12 @@
 """Load: the Procfile's web command (gunicorn) on PostgreSQL under wrk on loopback, posting
 JSON signups, each for a new address, for 60 s; against a bare Flask endpoint served by the
-same command in the same run. Each is warmed up first (every worker booted, statements
-prepared) for WARM_UP seconds that are not counted. Besides requests per second, the CPU a
-request costs the server: its gunicorn workers plus the PostgreSQL backends serving them
-(benchmarks/cpu.py). Then /healthz latency while the worker sends to a working SMTP sink,
-and while the SMTP server hangs (accepts connections, never answers).
+same command in the same run, and against that endpoint storing each body as one row
+(benchmarks/one_row.py: the least any stored signup costs). Each is warmed up first (every
+worker booted, statements prepared) for WARM_UP seconds that are not counted. Besides
+requests per second, the CPU a request costs the server: its gunicorn workers plus the
+PostgreSQL backends serving them (benchmarks/cpu.py). Then /healthz latency while the
+worker sends to a working SMTP sink, and while the SMTP server hangs (accepts connections,
+never answers).
 
 The signup rate limits are raised for the run (SIGNUP_RATE_LIMIT): every request comes from
 127.0.0.1, which the limits would otherwise stop after ten.
@@ -27,11 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from benchmarks.common import environment, fresh_app, table
 from benchmarks.cpu import Meter
+from benchmarks.one_row import TABLE as ONE_ROW_TABLE
 from benchmarks.sink import Sink, free_port
 from service.config import database_url
 from service.extensions import db
@@ -144,6 +147,20 @@ def measured(server: Server, seconds: int, connections: int, engine: Engine) -> 
 
 
 @contextmanager
+def one_row_table(engine: Engine) -> Iterator[None]:
+    """The table benchmarks/one_row.py writes to, there until the block ends."""
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {ONE_ROW_TABLE}"))
+        connection.execute(text(f"CREATE TABLE {ONE_ROW_TABLE} (id bigserial PRIMARY KEY, "
+                                "email text UNIQUE NOT NULL, body jsonb NOT NULL)"))
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE {ONE_ROW_TABLE}"))
+
+
+@contextmanager
 def worker(env: dict[str, str]) -> Iterator[None]:
     """`flask --app wsgi worker`, as the Procfile runs it."""
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
@@ -194,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         engine = create_engine(uri)
         with served(env, "benchmarks.bare:app") as server:
             bare, _ = measured(server, seconds, args.connections, engine)
+        with one_row_table(engine), served(env, "benchmarks.one_row:app") as server:
+            one_row, _ = measured(server, seconds, args.connections, engine)
         with served(env) as server:
             ours, accepted = measured(server, seconds, args.connections, engine)
             people, bare_rows, mails = stored(uri)
@@ -203,24 +222,28 @@ def main(argv: list[str] | None = None) -> None:
                                                "SMTP_TIMEOUT": "120"}):
                 hanging = wrk(server.base + "/healthz", max(5, seconds // 4), 4)
         engine.dispose()
-    print_report(seconds, args.connections, bare, ours, accepted, people, bare_rows, mails,
-                 healthy, hanging)
+    print_report(seconds, args.connections, bare, one_row, ours, accepted, people, bare_rows,
+                 mails, healthy, hanging)
     assert ours.errors == 0 and ours.non_2xx == 0, "errors under load"
     assert people >= accepted and bare_rows == 0, "an accepted signup is missing"
 
 
-def print_report(seconds: int, connections: int, bare: Run, ours: Run, accepted: int,
-                 people: int, bare_rows: int, mails: int, healthy: Run, hanging: Run) -> None:
+def print_report(seconds: int, connections: int, bare: Run, one_row: Run, ours: Run,
+                 accepted: int, people: int, bare_rows: int, mails: int, healthy: Run,
+                 hanging: Run) -> None:
     print(f"load: wrk -t2 -c{connections} for {seconds} s on loopback (after {WARM_UP} s of "
           "warm-up), JSON signups each for a new address; the Procfile's gunicorn command, "
           "PostgreSQL")
     rows = [[name, f"{r.requests:,}", f"{r.per_second:.0f}", f"{r.p50_ms:.1f}",
              f"{r.p99_ms:.1f}", r.errors, r.non_2xx, f"{r.cpu_ms:.2f}"]
-            for name, r in (("bare Flask endpoint", bare), ("signup", ours))]
+            for name, r in (("bare Flask endpoint", bare), ("one row stored", one_row),
+                            ("signup", ours))]
     print(table(["endpoint", "requests", "per s", "p50 ms", "p99 ms", "socket errors",
                  "non-2xx", "server CPU ms/request"], rows))
     print(f"ratio signup / bare: {ours.per_second / bare.per_second:.2f} (goal >= 0.5); "
           f"CPU per request bare / signup: {bare.cpu_ms / ours.cpu_ms:.2f}")
+    print(f"ratio one row stored / bare: {one_row.per_second / bare.per_second:.2f}; "
+          f"signup / one row stored: {ours.per_second / one_row.per_second:.2f}")
     print(f"accepted {accepted:,} (warm-up included); stored {people:,} subscribers "
           f"({bare_rows} without consent), {mails:,} confirmations queued")
     rows = [[name, f"{r.per_second:.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", r.errors]
