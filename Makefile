@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run` serves on PORT (default 5000); links in emails follow it unless BASE_URL is set.
 PORT ?= 5000
 
-.PHONY: run test install browser axe wrk cairo lint bench clean
+.PHONY: run test install browser axe redis wrk cairo lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ browser:
 		else echo "chromium missing: browser tests will skip (apt-get install chromium)"; fi; \
 	fi
 
+# Debian's Redis for the shared rate-limit store's tests (each test runs its own server).
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+		else echo "redis-server missing: the shared-store tests will skip (apt-get install redis-server)"; fi; \
+	fi
+
 # axe-core, the accessibility rules the browser tests inject into each page: from the npm
 # registry into node_modules/ (kept out of git), at the version the figures were made with.
 AXE_VERSION := 4.14.1
@@ -50,7 +57,7 @@ run: $(STAMP) cairo
 	$(BIN)/flask --app wsgi drawings build
 	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
-test: $(STAMP) cairo browser axe
+test: $(STAMP) cairo browser axe redis
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/flask --app wsgi lessons check lessons

@@ -30,6 +30,17 @@ from service.web.counters import MemoryCounters
 log = logging.getLogger(__name__)
 
 RETRY_STORE_AFTER = 30.0  # seconds counted in memory before a failed store is tried again
+# Seconds a shared store may take to connect or to answer; then the signup goes on, counted
+# in memory. The client libraries' own defaults are long (redis-py 6 and later: 5 s) or
+# none at all (older redis-py, pymemcache): a store that accepts connections and never
+# answers would hold every signup, and in time every web thread.
+STORE_TIMEOUT = 1.0
+_REDIS_TIMEOUTS = ("socket_timeout", "socket_connect_timeout")
+_TIMEOUT_OPTIONS = {  # the client library's names for them, by URI scheme (before any +)
+    "redis": _REDIS_TIMEOUTS, "rediss": _REDIS_TIMEOUTS,
+    "valkey": _REDIS_TIMEOUTS, "valkeys": _REDIS_TIMEOUTS,
+    "memcached": ("timeout", "connect_timeout"),
+}
 EXTENSION = "signup_counters"
 
 
@@ -54,11 +65,19 @@ class Counters:
         return self.fallback.incr(key, seconds)
 
 
+def _timeouts(scheme: str) -> dict[str, float]:
+    """STORE_TIMEOUT under the names the store's client takes (redis+sentinel, rediss…);
+    for Redis, timeouts in the URI's query (`?socket_timeout=5`) win."""
+    family = scheme.removeprefix("async+").split("+")[0]
+    return dict.fromkeys(_TIMEOUT_OPTIONS.get(family, ()), STORE_TIMEOUT)
+
+
 def counters_for(uri: str) -> Counters:
     """The counters RATELIMIT_STORAGE_URI names; `limits` refuses a URI it cannot serve."""
-    if urlsplit(uri).scheme == "memory":
+    scheme = urlsplit(uri).scheme
+    if scheme == "memory":
         return Counters(MemoryCounters())
-    store = storage_from_string(uri)
+    store = storage_from_string(uri, **_timeouts(scheme))
     if not isinstance(store, Storage):  # an async+… store: nothing here awaits
         raise ValueError(f"RATELIMIT_STORAGE_URI must name a store without async+, not {uri!r}")
     return Counters(store)
