@@ -11,8 +11,9 @@ this very statement has had no confirmation, so the daily cap needs no count. Wh
 nobody the caller takes the general path, which finds out why (and, for a suppression found
 only under an old key, stores it under the current one).
 
-On PostgreSQL the three INSERTs are one statement (data-modifying WITH clauses), so a
-signup is one round trip and a commit; SQLite runs them one after another.
+On PostgreSQL the three INSERTs are one statement (data-modifying WITH clauses). Run alone
+in autocommit (`committing`), that statement is its own transaction, so a signup is one
+round trip: no BEGIN, no COMMIT. SQLite runs them one after another in a transaction.
 
 A signup for the same new address at the same moment waits on the unique email, then adds
 nobody and goes the general path: it finds the row the other one committed.

@@ -1,4 +1,5 @@
-"""Signing up, confirming and coming back: operations that take a session and only flush.
+"""Signing up, confirming and coming back: operations that take a session and only flush,
+but for sign_up_new, a new address's one statement, which commits on its own connection.
 
 Mail they ask for is queued as outbox rows (service.delivery.queueing); the caller
 commits and the worker sends it. No operation waits on SMTP, and none takes longer or
