@@ -30,6 +30,11 @@ def _signup_limit() -> str:
     return str(current_app.config["SIGNUP_RATE_LIMIT"])
 
 
+def _client_ip() -> str:
+    """The IP the limits count the caller under (after TRUSTED_PROXIES), or "unknown"."""
+    return request.remote_addr or "unknown"
+
+
 def _address_key() -> str:
     """Rate-limit key: the address being signed up (falls back to the caller's IP)."""
     try:
@@ -44,7 +49,7 @@ def _address_key() -> str:
             return "address:" + normalise_email(raw)
         except FieldError:
             return "address:" + raw.strip().lower()[:320]
-    return "ip:" + (request.remote_addr or "unknown")
+    return "ip:" + _client_ip()
 
 
 def limited(view: Callable[..., T]) -> Callable[..., T]:
@@ -55,8 +60,7 @@ def limited(view: Callable[..., T]) -> Callable[..., T]:
     def checked(*args: Any, **kwargs: Any) -> T:
         if request.method == "POST":
             limit = _signup_limit()
-            ip = request.remote_addr or "unknown"
-            if not (rate_limits.within(limit, "signup-ip", ip)
+            if not (rate_limits.within(limit, "signup-ip", _client_ip())
                     and rate_limits.within(limit, "signup-address", _address_key())):
                 abort(429)
         return view(*args, **kwargs)
