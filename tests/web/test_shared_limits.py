@@ -4,8 +4,6 @@ costs no signup more than a moment, and once back it is used again."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from service.extensions import db
 from service.web import rate_limits
 from tests.conftest import make_app
 from tests.redis_server import RedisServer, available
-from tests.smtp_server import free_port
+from tests.smtp_server import HungServer
 
 
 @pytest.fixture
@@ -96,36 +94,10 @@ def test_a_store_that_stops_and_starts_again(redis_server: RedisServer, workers:
     assert _sign_up(other, "g@example.com") == 429
 
 
-class SilentServer:
-    """Accepts connections and never answers: a store that hangs."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.listener = socket.create_server(("127.0.0.1", self.port))
-        self.held: list[socket.socket] = []
-        self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            self.held.append(connection)
-
-    def close(self) -> None:
-        self.running = False
-        self.listener.close()
-        for connection in self.held:
-            connection.close()
-
-
 def test_a_store_that_hangs_holds_a_signup_for_seconds_not_forever(
     workers: list[Flask], tmp_path: Path
 ) -> None:
-    silent = SilentServer()
-    try:
+    with HungServer() as silent:  # accepts connections, never answers
         app = _worker(workers, tmp_path, f"redis://127.0.0.1:{silent.port}/0")
         started = time.monotonic()
         assert _sign_up(app, "a@example.com") == 200
@@ -134,5 +106,3 @@ def test_a_store_that_hangs_holds_a_signup_for_seconds_not_forever(
         started = time.monotonic()
         assert _sign_up(app, "b@example.com") == 200  # memory now: no wait at all
         assert time.monotonic() - started < 1
-    finally:
-        silent.close()
